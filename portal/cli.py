@@ -1,0 +1,128 @@
+"""Command line: ``flask --app wsgi users create | seed-demo | audit verify | worker``."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal.extensions import db
+from portal.jobs.worker import build_worker
+from portal.models import Role, User
+from portal.services.audit import verify_chain
+from portal.services.auth import find_user_by_email
+from portal.services.users import UserRuleError, create_user, get_role_by_name, list_roles
+from portal.services.workspaces import add_member, create_workspace, get_workspace_by_slug
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+audit_cli = AppGroup("audit", help="Check the audit trail.")
+
+DEMO_PEOPLE = (
+    ("admin@example.org", "Ada Admin", "Admin"),
+    ("pi@example.org", "Pat Investigator", "PI"),
+    ("researcher@example.org", "Rene Researcher", "Researcher"),
+    ("analyst@example.org", "Ana Analyst", "Analyst"),
+    ("viewer@example.org", "Vic Viewer", "Viewer"),
+)
+DEMO_WORKSPACES = (
+    ("Gene Annotation", "gene-annotation", ["researcher@example.org", "analyst@example.org"]),
+    ("Pathway Atlas", "pathway-atlas", ["researcher@example.org", "viewer@example.org"]),
+    ("Literature Mining", "literature-mining", ["analyst@example.org"]),
+)
+
+
+def generate_password() -> str:
+    """A random password (about 120 bits) for accounts made from the command line."""
+    return secrets.token_urlsafe(20)
+
+
+def _roles(names: tuple[str, ...]) -> list[Role]:
+    roles = []
+    for name in names:
+        role = get_role_by_name(name)
+        if role is None:
+            known = ", ".join(role.name for role in list_roles())
+            raise click.BadParameter(f"no role {name!r}; roles are: {known}", param_hint="--role")
+        roles.append(role)
+    return roles
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Sign-in email (case-insensitive).")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--role", "role_names", multiple=True, help="A role to grant; repeat for more.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
+def create_user_command(
+    email: str, name: str, role_names: tuple[str, ...], password_stdin: bool
+) -> None:
+    """Create an account; without --password-stdin a password is generated and printed once."""
+    roles = _roles(role_names)
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
+    try:
+        user = create_user(email=email, name=name, password=password, roles=roles, actor=None)
+    except UserRuleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles: {', '.join(r.name for r in roles) or 'none'}")
+    if not password_stdin:
+        click.echo(f"Password (shown once): {password}")
+
+
+@audit_cli.command("verify")
+def audit_verify_command() -> None:
+    """Walk the audit chain; exit 1 naming the first row that does not verify."""
+    result = verify_chain()
+    if result.ok:
+        click.echo(f"OK: {result.rows_checked} rows verified, chain head at seq {result.last_seq}.")
+        return
+    click.echo(
+        f"FAILED at seq {result.failed_seq} (id {result.failed_id}): {result.problem}. "
+        f"{result.rows_checked} rows before it verified.",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create a user per built-in role and a few workspaces with members (idempotent)."""
+    people: dict[str, User] = {}
+    for email, name, role_name in DEMO_PEOPLE:
+        user = find_user_by_email(email)
+        if user is None:
+            password = generate_password()
+            user = create_user(
+                email=email, name=name, password=password, roles=_roles((role_name,)), actor=None
+            )
+            click.echo(f"{role_name:<11} {email:<25} password: {password}")
+        people[email] = user
+    owner = people["pi@example.org"]
+    for name, slug, members in DEMO_WORKSPACES:
+        if get_workspace_by_slug(slug) is not None:
+            continue
+        workspace = create_workspace(name=name, slug=slug, owner=owner, actor=None)
+        for email in members:
+            add_member(workspace, people[email], role="editor", actor=None)
+    db.session.commit()
+    click.echo("Demo data is in place.")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker on the portal's queues (each job inside the app context)."""
+    worker = build_worker(current_app._get_current_object())
+    worker.work(burst=burst, with_scheduler=False)
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the portal's commands to ``flask``."""
+    for command in (users_cli, audit_cli, seed_demo_command, worker_command):
+        app.cli.add_command(command)

@@ -1,0 +1,49 @@
+"""The form base every form derives from: CSRF, NUL and size guards, stripping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, PasswordField
+from wtforms.validators import StopValidation
+
+# No single form value is longer than this, whatever the field (fields set tighter limits).
+MAX_VALUE_CHARS = 100_000
+
+
+def reject_unsafe_input(form: FlaskForm, field: Field) -> None:
+    """Stop validation of values with NUL or other control bytes PostgreSQL or logs choke on."""
+    for value in field.raw_data or ():
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            raise StopValidation("This field contains a NUL character, which is not allowed.")
+        if len(value) > MAX_VALUE_CHARS:
+            raise StopValidation(f"This value is too long (over {MAX_VALUE_CHARS:,} characters).")
+
+
+def strip_whitespace(value: Any) -> Any:
+    """Trim surrounding whitespace from text values."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """CSRF-protected form; every field first refuses NUL bytes and oversized values.
+
+    Values are stripped of surrounding whitespace, except passwords. Only declared
+    fields are read, so extra posted fields are ignored (no mass assignment).
+    """
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            kwargs = unbound_field.kwargs
+            validators = [reject_unsafe_input, *(kwargs.get("validators") or ())]
+            filters = list(kwargs.get("filters") or ())
+            if not issubclass(unbound_field.field_class, PasswordField):
+                filters.insert(0, strip_whitespace)
+            return unbound_field.bind(form=form, validators=validators, filters=filters, **options)
+
+
+class ConfirmForm(BaseForm):
+    """A bare CSRF-protected form for confirmed, destructive POST actions."""

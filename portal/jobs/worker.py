@@ -1,0 +1,73 @@
+"""RQ workers that run each job inside the Flask app context."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from rq import Queue, SimpleWorker, Worker
+from rq.timeouts import TimerDeathPenalty
+
+from portal.extensions import QUEUES_EXTENSION, REDIS_EXTENSION, db
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+class _AppContextMixin:
+    """Push the app context around each job and clean the DB session after it."""
+
+    app: Flask
+    _is_horse: bool
+
+    def perform_job(self, job: Any, queue: Queue, execution: Any) -> bool:
+        with self.app.app_context():
+            if getattr(self, "_is_horse", False):
+                # A forked horse must not share the parent's pooled connections.
+                db.engine.dispose(close=False)
+            try:
+                return super().perform_job(job, queue, execution)  # type: ignore[misc]
+            finally:
+                db.session.remove()
+
+
+class PortalWorker(_AppContextMixin, Worker):
+    """The ``flask worker`` / production worker: forks a horse per job."""
+
+
+class ThreadWorker(_AppContextMixin, SimpleWorker):
+    """Embedded mode's worker: runs jobs in a thread of the web process."""
+
+    # Signals and SIGALRM timeouts belong to the main thread.
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        return None
+
+
+def _queues(app: Flask) -> list[Queue]:
+    return list(app.extensions[QUEUES_EXTENSION].values())
+
+
+def build_worker(app: Flask, cls: type[Worker] | type[SimpleWorker] = PortalWorker) -> Any:
+    """A worker of ``cls`` on all of the portal's queues, bound to ``app``."""
+    worker = cls(_queues(app), connection=app.extensions[REDIS_EXTENSION])
+    worker.app = app
+    return worker
+
+
+def start_worker_thread(app: Flask) -> threading.Thread:
+    """Start embedded mode's RQ worker in a daemon thread."""
+    worker = build_worker(app, ThreadWorker)
+    thread = threading.Thread(
+        target=worker.work,
+        kwargs={"with_scheduler": False, "logging_level": "WARNING"},
+        name="rq-worker",
+        daemon=True,
+    )
+    thread.start()
+    log.info("embedded RQ worker thread started")
+    return thread

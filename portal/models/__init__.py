@@ -1,0 +1,28 @@
+"""The portal's models, re-exported so Alembic sees every table."""
+
+from portal.models.audit import AuditHead, AuditLog
+from portal.models.ml_models import MODEL_STAGES, MLModel
+from portal.models.plugins import Plugin
+from portal.models.reports import REPORT_STATUSES, Report
+from portal.models.roles import Role, UserRole
+from portal.models.sessions import UserSession
+from portal.models.users import RecoveryCode, User
+from portal.models.workspaces import WORKSPACE_ROLES, Workspace, WorkspaceMember
+
+__all__ = [
+    "MODEL_STAGES",
+    "REPORT_STATUSES",
+    "WORKSPACE_ROLES",
+    "AuditHead",
+    "AuditLog",
+    "MLModel",
+    "Plugin",
+    "RecoveryCode",
+    "Report",
+    "Role",
+    "User",
+    "UserRole",
+    "UserSession",
+    "Workspace",
+    "WorkspaceMember",
+]

@@ -1,0 +1,55 @@
+"""The navigation bar: entries appear only when the user may open them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from portal.security.permissions import Access, Permission
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+
+
+# In display order. Endpoints not registered (yet) are skipped.
+NAV_ITEMS = (
+    NavItem("Dashboard", "dashboard.index"),
+    NavItem("Users", "users.index"),
+    NavItem("Roles", "roles.index"),
+    NavItem("Workspaces", "workspaces.index"),
+    NavItem("Models", "registry.index"),
+    NavItem("Reports", "reports.index"),
+    NavItem("Plugins", "plugins.index"),
+    NavItem("Audit", "audit.index"),
+    NavItem("System", "system.index"),
+)
+
+
+def may_open(endpoint: str) -> bool:
+    """True when the current user passes the access the endpoint's view declares."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    access = getattr(view, "required_access", None)
+    if access is Access.PUBLIC:
+        return True
+    if not current_user.is_authenticated:
+        return False
+    return access is Access.SIGNED_IN or (
+        isinstance(access, Permission) and current_user.can(access)
+    )
+
+
+def visible_nav_items() -> list[NavItem]:
+    """The entries the current user may open."""
+    return [item for item in NAV_ITEMS if may_open(item.endpoint)]
+
+
+def init_app(app: Flask) -> None:
+    """Offer the navigation and the access check to templates."""
+    app.jinja_env.globals.update(nav_items=visible_nav_items, may_open=may_open)

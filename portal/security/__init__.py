@@ -1,0 +1,1 @@
+"""Security building blocks: permissions, passwords, encryption, headers."""

@@ -1,0 +1,112 @@
+"""The permission vocabulary and the one decorator every view uses to declare access."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from portal.extensions import login_manager
+
+
+class Permission(StrEnum):
+    """Permissions named ``<area>.<action>``; roles hold lists of these values."""
+
+    USERS_VIEW = "users.view"
+    USERS_MANAGE = "users.manage"
+    ROLES_MANAGE = "roles.manage"
+    WORKSPACES_VIEW_ALL = "workspaces.view_all"
+    WORKSPACES_CREATE = "workspaces.create"
+    WORKSPACES_MANAGE = "workspaces.manage"
+    MODELS_VIEW = "models.view"
+    MODELS_REGISTER = "models.register"
+    MODELS_STAGE = "models.stage"
+    REPORTS_GENERATE = "reports.generate"
+    REPORTS_VIEW_ALL = "reports.view_all"
+    PLUGINS_VIEW = "plugins.view"
+    PLUGINS_MANAGE = "plugins.manage"
+    AUDIT_VIEW_ALL = "audit.view_all"
+    AUDIT_VIEW_OWN = "audit.view_own"
+    AUDIT_EXPORT = "audit.export"
+    AUDIT_VERIFY = "audit.verify"
+    SYSTEM_HEALTH = "system.health"
+    SYSTEM_CACHE = "system.cache"
+
+
+class Access(StrEnum):
+    """Access levels that are not a permission: open to all, or to anyone signed in."""
+
+    PUBLIC = "public"
+    SIGNED_IN = "signed-in"
+
+
+ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)
+
+# DESIGN.md's permission matrix: the built-in roles the first migration creates.
+BUILTIN_ROLES: dict[str, dict[str, Any]] = {
+    "Admin": {
+        "description": "Runs the portal: people, roles, workspaces, plugins, audit, system.",
+        "requires_mfa": True,
+        "permissions": list(ALL_PERMISSIONS),
+    },
+    "PI": {
+        "description": "Principal investigator: runs their own workspaces and reviews them.",
+        "requires_mfa": True,
+        "permissions": [
+            "users.view",
+            "workspaces.create",
+            "workspaces.manage",
+            "models.view",
+            "models.register",
+            "models.stage",
+            "reports.generate",
+            "plugins.view",
+            "audit.view_own",
+            "audit.export",
+        ],
+    },
+    "Researcher": {
+        "description": "Works in workspaces: registers models, generates own reports.",
+        "requires_mfa": False,
+        "permissions": ["models.view", "models.register", "reports.generate", "plugins.view"],
+    },
+    "Analyst": {
+        "description": "Reads models and generates own reports.",
+        "requires_mfa": False,
+        "permissions": ["models.view", "reports.generate", "plugins.view"],
+    },
+    "Viewer": {
+        "description": "Reads the models of the workspaces they belong to.",
+        "requires_mfa": False,
+        "permissions": ["models.view"],
+    },
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require(access: Permission | Access) -> Callable[[F], F]:
+    """Declare what a view needs: a permission, any signed-in user, or nothing (public).
+
+    The value is stamped on the view as ``required_access`` so a test can walk the URL
+    map and fail on any endpoint that declares nothing (deny by default).
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if access is not Access.PUBLIC:
+                if not current_user.is_authenticated:
+                    return login_manager.unauthorized()
+                if isinstance(access, Permission) and not current_user.can(access):
+                    abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_access = access  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

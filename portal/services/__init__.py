@@ -1,0 +1,1 @@
+"""Business rules and audit records; services add and flush, the caller commits."""

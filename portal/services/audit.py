@@ -1,0 +1,215 @@
+"""The audit API: ``record()`` writes a hash-chained row in the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from flask import current_app, has_request_context
+from flask_login import current_user
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import AuditHead, AuditLog, User
+from portal.models.base import utcnow
+from portal.request_meta import current_request_meta
+
+GENESIS_HASH = "0" * 64
+HEAD_ROW_ID = 1
+# Secrets never go into details; these keys are dropped wherever they appear.
+SECRET_KEYS = frozenset(
+    {"password", "new_password", "current_password", "code", "token", "secret", "csrf_token"}
+)
+
+
+class Action(StrEnum):
+    """Stable, dotted audit action names."""
+
+    LOGIN_SUCCESS = "auth.login.success"
+    LOGIN_FAILURE = "auth.login.failure"
+    LOGOUT = "auth.logout"
+    USER_CREATED = "user.created"
+    USER_ROLE_GRANTED = "user.role.granted"
+    WORKSPACE_CREATED = "workspace.created"
+    WORKSPACE_MEMBER_ADDED = "workspace.member.added"
+
+
+# Target types by model class name (the audit row names what was changed).
+TARGET_TYPES = {
+    "User": "user",
+    "Role": "role",
+    "UserSession": "session",
+    "Workspace": "workspace",
+    "WorkspaceMember": "workspace_member",
+    "MLModel": "model",
+    "Report": "report",
+    "Plugin": "plugin",
+    "AuditLog": "audit",
+}
+
+_UNSET: Any = object()
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy of ``value`` without secret keys (what is stored is what is hashed)."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items() if str(k) not in SECRET_KEYS}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_clean(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def canonical_content(row: AuditLog) -> bytes:
+    """The bytes the HMAC covers: every field but ``hash``, in a fixed form."""
+    content = {
+        "id": str(row.id),
+        "seq": row.seq,
+        "created_at": row.created_at.isoformat(timespec="microseconds"),
+        "actor_id": str(row.actor_id) if row.actor_id else None,
+        "actor_email": row.actor_email,
+        "action": row.action,
+        "target_type": row.target_type,
+        "target_id": row.target_id,
+        "workspace_id": str(row.workspace_id) if row.workspace_id else None,
+        "ip": row.ip,
+        "user_agent": row.user_agent,
+        "request_id": row.request_id,
+        "details": row.details,
+        "prev_hash": row.prev_hash,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+
+
+def compute_hash(row: AuditLog, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of the row's canonical content (which includes the previous hash)."""
+    key = key if key is not None else current_app.config["AUDIT_HMAC_KEY"].encode()
+    return hmac.new(key, canonical_content(row), hashlib.sha256).hexdigest()
+
+
+def _resolve_actor(actor: Any) -> User | None:
+    if actor is not _UNSET:
+        return actor
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def record(
+    action: str,
+    *,
+    target: Any = None,
+    target_type: str | None = None,
+    target_id: Any = None,
+    details: dict[str, Any] | None = None,
+    workspace_id: uuid.UUID | None = None,
+    actor: User | None = _UNSET,
+    actor_email: str | None = None,
+) -> AuditLog:
+    """Append an audit row in the current transaction and return it (flushed).
+
+    Call it after the change it describes: it locks the chain head until the
+    transaction ends, so rows are written in ``seq`` order without gaps.
+    """
+    who = _resolve_actor(actor)
+    if target is not None:
+        target_type = target_type or TARGET_TYPES.get(type(target).__name__, type(target).__name__)
+        target_id = getattr(target, "id", target_id)
+        if workspace_id is None:
+            workspace_id = (
+                target.id if target_type == "workspace" else getattr(target, "workspace_id", None)
+            )
+    meta = current_request_meta()
+    # Taking the head row's lock serialises writers: seq and prev_hash come from it.
+    head_seq, head_hash = db.session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == HEAD_ROW_ID)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+        .execution_options(synchronize_session=False)
+    ).one()
+    row = AuditLog(
+        id=uuid.uuid4(),
+        seq=head_seq,
+        created_at=utcnow(),
+        actor_id=who.id if who is not None else None,
+        actor_email=who.email if who is not None else actor_email,
+        action=str(action),
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        workspace_id=workspace_id,
+        ip=meta.ip if meta else None,
+        user_agent=meta.user_agent if meta else None,
+        request_id=meta.request_id if meta else None,
+        details=_clean(details or {}),
+        prev_hash=head_hash,
+    )
+    row.hash = compute_hash(row)
+    db.session.add(row)
+    db.session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == HEAD_ROW_ID)
+        .values(hash=row.hash, updated_at=row.created_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of a chain walk: ok, or the first row that fails and why."""
+
+    ok: bool
+    rows_checked: int
+    last_seq: int
+    failed_seq: int | None = None
+    failed_id: str | None = None
+    problem: str | None = None
+
+
+def _walk(batch: int) -> Iterator[AuditLog]:
+    stmt = select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=batch)
+    yield from db.session.scalars(stmt)
+
+
+def verify_chain(batch: int = 2000) -> VerifyResult:
+    """Walk the whole trail in ``seq`` order (bounded memory) and name the first bad row."""
+    key = current_app.config["AUDIT_HMAC_KEY"].encode()
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    for row in _walk(batch):
+        problem = None
+        if row.seq != expected_seq:
+            problem = f"expected seq {expected_seq}, found {row.seq} (rows missing or reordered)"
+        elif row.prev_hash != expected_prev:
+            problem = "prev_hash does not match the previous row (row removed or reordered)"
+        elif not hmac.compare_digest(row.hash, compute_hash(row, key)):
+            problem = "hash does not match the row's content (row changed or forged)"
+        if problem:
+            return VerifyResult(False, checked, expected_seq - 1, row.seq, str(row.id), problem)
+        expected_prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
+        db.session.expunge(row)
+    head = db.session.get(AuditHead, HEAD_ROW_ID)
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+        return VerifyResult(
+            False,
+            checked,
+            expected_seq - 1,
+            head.seq,
+            None,
+            f"the chain ends at seq {expected_seq - 1} but its head says {head.seq} "
+            "(newest rows removed)",
+        )
+    return VerifyResult(True, checked, expected_seq - 1)

@@ -1,0 +1,133 @@
+"""Server-side sessions: a ``user_sessions`` row per sign-in, a hot copy in Redis."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal.cache import get_cache
+from portal.extensions import db
+from portal.models import User, UserSession
+from portal.models.base import utcnow
+from portal.request_meta import current_request_meta
+from portal.services import audit
+from portal.services.tx import after_commit
+
+NAMESPACE = "sessions"
+# last_seen_at is written to PostgreSQL at most this often per session.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def _snapshot(row: UserSession) -> dict[str, str | None]:
+    return {
+        "user_id": str(row.user_id),
+        "created_at": row.created_at.isoformat(),
+        "last_seen_at": row.last_seen_at.isoformat(),
+        "expires_at": row.expires_at.isoformat(),
+        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+    }
+
+
+def start_session(user: User) -> UserSession:
+    """Create the server-side record of a new sign-in (a fresh identifier)."""
+    now = utcnow()
+    meta = current_request_meta()
+    row = UserSession(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]),
+        ip=meta.ip if meta else None,
+        user_agent=meta.user_agent if meta else None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def end_session(row: UserSession, *, reason: str) -> None:
+    """Revoke one session; it is refused on its next request."""
+    if row.revoked_at is not None:
+        return
+    row.revoked_at = utcnow()
+    row.revoked_reason = reason
+    db.session.flush()
+    _forget(str(row.id))
+    audit.record(
+        audit.Action.LOGOUT if reason == "signed out" else "session.ended",
+        target=row,
+        details={"user_id": str(row.user_id), "reason": reason},
+    )
+
+
+def end_all_sessions(user: User, *, reason: str, keep: uuid.UUID | None = None) -> int:
+    """Revoke every live session of ``user`` (except ``keep``); returns how many."""
+    stmt = select(UserSession.id).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+    )
+    ids = [sid for sid in db.session.scalars(stmt) if sid != keep]
+    if ids:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id.in_(ids))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        _forget(*(str(i) for i in ids))
+    return len(ids)
+
+
+def _forget(*sids: str) -> None:
+    """Drop the hot copies now and again after commit (a concurrent read may refill one)."""
+    cache = get_cache()
+    cache.delete(NAMESPACE, *sids)
+    after_commit(lambda: cache.delete(NAMESPACE, *sids))
+
+
+def _load(sid: str) -> dict[str, str | None] | None:
+    cache = get_cache()
+    data = cache.get_json(NAMESPACE, sid)
+    if data is not None:
+        return data
+    try:
+        key = uuid.UUID(sid)
+    except ValueError:
+        return None
+    row = db.session.get(UserSession, key)
+    if row is None:
+        return None
+    data = _snapshot(row)
+    cache.set_json(NAMESPACE, sid, data)
+    return data
+
+
+def session_is_valid(sid: str | None, user_id: str) -> bool:
+    """True when ``sid`` is a live session of ``user_id`` (not revoked, idle or expired)."""
+    if not sid:
+        return False
+    data = _load(sid)
+    if data is None or data["revoked_at"] is not None or data["user_id"] != user_id:
+        return False
+    now = utcnow()
+    last_seen = datetime.fromisoformat(data["last_seen_at"])
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    if now >= datetime.fromisoformat(data["expires_at"]) or now - last_seen > idle:
+        return False
+    if now - last_seen > TOUCH_INTERVAL:
+        _touch(sid, data, now)
+    return True
+
+
+def _touch(sid: str, data: dict[str, str | None], now: datetime) -> None:
+    """Move last_seen forward, outside the request's own transaction."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(UserSession)
+            .where(UserSession.id == uuid.UUID(sid), UserSession.revoked_at.is_(None))
+            .values(last_seen_at=now)
+        )
+    get_cache().set_json(NAMESPACE, sid, {**data, "last_seen_at": now.isoformat()})

@@ -1,0 +1,1 @@
+"""Health endpoints and (later) the system pages."""
