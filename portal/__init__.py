@@ -17,7 +17,7 @@ from portal.auth.routes import bp as auth_bp
 from portal.cli import register_cli
 from portal.config import check_production_secrets, load_settings
 from portal.dashboard.routes import bp as dashboard_bp
-from portal.jobs.worker import start_worker_thread
+from portal.jobs import worker
 from portal.security import headers
 from portal.system.routes import bp as system_bp
 
@@ -51,8 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     errors.register_error_handlers(app)
     register_cli(app)
-    if app.config["RQ_WORKER_THREAD"]:
-        start_worker_thread(app)
+    worker.init_app(app)
     return app
 
 

@@ -14,7 +14,13 @@ from portal.jobs.worker import build_worker
 from portal.models import Role, User
 from portal.services.audit import verify_chain
 from portal.services.auth import find_user_by_email
-from portal.services.users import UserRuleError, create_user, get_role_by_name, list_roles
+from portal.services.users import (
+    UserRuleError,
+    count_users,
+    create_user,
+    get_role_by_name,
+    list_roles,
+)
 from portal.services.workspaces import add_member, create_workspace, get_workspace_by_slug
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -122,7 +128,22 @@ def worker_command(burst: bool) -> None:
     worker.work(burst=burst, with_scheduler=False)
 
 
+@click.command("welcome")
+@click.option("--url", default="http://127.0.0.1:5000/login", help="Where the portal listens.")
+def welcome_command(url: str) -> None:
+    """Print where to sign in and how to get an administrator account."""
+    click.echo(f"\nOmniScope Admin Portal: sign in at {url}")
+    if count_users() == 0:
+        click.echo(
+            "No accounts yet. In another terminal, create an administrator:\n"
+            "  .venv/bin/flask --app wsgi users create --email you@example.org "
+            '--name "Your Name" --role Admin\n'
+            "(it prints a generated password), or load demo accounts for every role:\n"
+            "  .venv/bin/flask --app wsgi seed-demo\n"
+        )
+
+
 def register_cli(app: Flask) -> None:
     """Attach the portal's commands to ``flask``."""
-    for command in (users_cli, audit_cli, seed_demo_command, worker_command):
+    for command in (users_cli, audit_cli, seed_demo_command, worker_command, welcome_command):
         app.cli.add_command(command)

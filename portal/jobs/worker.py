@@ -59,6 +59,22 @@ def build_worker(app: Flask, cls: type[Worker] | type[SimpleWorker] = PortalWork
     return worker
 
 
+def init_app(app: Flask) -> None:
+    """Embedded mode: start the worker thread with the first request (not in CLI commands)."""
+    if not app.config["RQ_WORKER_THREAD"]:
+        return
+    lock = threading.Lock()
+    started: list[threading.Thread] = []
+
+    @app.before_request
+    def _ensure_worker_thread() -> None:
+        if started:
+            return
+        with lock:
+            if not started:
+                started.append(start_worker_thread(app))
+
+
 def start_worker_thread(app: Flask) -> threading.Thread:
     """Start embedded mode's RQ worker in a daemon thread."""
     worker = build_worker(app, ThreadWorker)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Role, User, UserRole
@@ -18,6 +18,11 @@ class UserRuleError(ValueError):
 def get_role_by_name(name: str) -> Role | None:
     """The role called ``name`` (exact), if any."""
     return db.session.scalar(select(Role).where(Role.name == name))
+
+
+def count_users() -> int:
+    """How many accounts exist."""
+    return db.session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def list_roles() -> list[Role]:

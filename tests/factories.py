@@ -1,0 +1,61 @@
+"""factory_boy factories bound to the test session."""
+
+from __future__ import annotations
+
+import factory
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Role, User, UserRole, Workspace, WorkspaceMember
+
+PASSWORD = "correct horse battery staple"
+# Hashed once with the tests' cheap argon2id settings: users are made fast.
+PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+
+
+class _Base(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+def role_named(name: str) -> Role:
+    role = db.session.scalar(select(Role).where(Role.name == name))
+    assert role is not None, f"no role {name}"
+    return role
+
+
+class UserFactory(_Base):
+    """A user; ``roles=["Admin"]`` grants built-in roles by name."""
+
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    name = factory.Faker("name")
+    password_hash = PASSWORD_HASH
+    is_active = True
+
+    @factory.post_generation
+    def roles(obj: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        for name in extracted or ():
+            db.session.add(UserRole(user_id=obj.id, role_id=role_named(name).id))
+        if extracted:
+            db.session.flush()
+            db.session.expire(obj, ["roles", "role_links"])
+
+
+class WorkspaceFactory(_Base):
+    class Meta:
+        model = Workspace
+
+    name = factory.Sequence(lambda n: f"Workspace {n}")
+    slug = factory.Sequence(lambda n: f"workspace-{n}")
+    owner = factory.SubFactory(UserFactory, roles=["PI"])
+
+    @factory.post_generation
+    def add_owner(obj: Workspace, create: bool, extracted: object, **kwargs: object) -> None:
+        db.session.add(WorkspaceMember(workspace_id=obj.id, user_id=obj.owner_id, role="owner"))
+        db.session.flush()

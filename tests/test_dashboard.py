@@ -1,0 +1,44 @@
+"""The dashboard's live counts."""
+
+from __future__ import annotations
+
+import re
+
+from portal.extensions import db
+from portal.models import Plugin
+from tests.factories import UserFactory, WorkspaceFactory
+
+
+def _tile(page: str, label: str) -> int:
+    match = re.search(rf'data-tile="{label}">([\d,]+)<', page)
+    assert match, label
+    return int(match.group(1).replace(",", ""))
+
+
+def test_counts_follow_the_database(client, sign_in, app_ctx):
+    UserFactory(email="boss@example.org", roles=["Admin"])
+    UserFactory.create_batch(3)
+    UserFactory(is_active=False)
+    WorkspaceFactory.create_batch(2)
+    db.session.add(Plugin(name="p1", version="1.0", is_enabled=True))
+    db.session.add(Plugin(name="p2", version="1.0", is_enabled=False))
+    db.session.flush()
+    sign_in("boss@example.org")
+    page = client.get("/").get_data(as_text=True)
+    # 1 admin + 3 + 2 workspace owners (PI); the deactivated one is not counted.
+    assert _tile(page, "Users") == 6
+    assert _tile(page, "Workspaces") == 2
+    assert _tile(page, "Plugins enabled") == 1
+    assert _tile(page, "Events today") >= 1  # at least the sign-in itself
+
+
+def test_members_count_only_their_workspaces(client, sign_in, app_ctx):
+    from portal.models import WorkspaceMember
+
+    member = UserFactory(email="member@example.org", roles=["Researcher"])
+    mine = WorkspaceFactory()
+    WorkspaceFactory.create_batch(2)
+    db.session.add(WorkspaceMember(workspace_id=mine.id, user_id=member.id, role="editor"))
+    db.session.flush()
+    sign_in("member@example.org")
+    assert _tile(client.get("/").get_data(as_text=True), "Workspaces") == 1
