@@ -1,0 +1,104 @@
+"""Error pages: in the layout, with a request id, never a traceback."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flask import abort
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import Role
+from tests.conftest import TEST_SETTINGS
+
+
+def test_404_page_is_in_the_layout(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Not found" in page and "navbar" in page
+    assert response.headers["X-Request-ID"] in page
+
+
+def test_405_page(client):
+    response = client.post("/healthz")
+    assert response.status_code in (400, 405)  # CSRF runs first for POSTs without a token
+
+
+def test_405_with_csrf_exempt_method(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert "Method not allowed" in response.get_data(as_text=True)
+
+
+def test_oversized_body_is_413(client):
+    response = client.post("/login", data={"email": "x" * (5 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "Too large" in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def crashing_app(database_url):
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "SQLALCHEMY_DATABASE_URI": database_url.replace(
+                "postgresql://", "postgresql+psycopg://"
+            ),
+            "REDIS_URL": "memory://",
+        }
+    )
+
+    @app.get("/boom")
+    def boom():
+        db.session.add(Role(name=f"half-done-{uuid.uuid4().hex[:6]}", permissions=[]))
+        db.session.flush()
+        raise RuntimeError("secret internals")
+
+    @app.get("/slow-down")
+    def slow_down():
+        abort(429, retry_after=42)
+
+    return app
+
+
+@pytest.mark.committed
+def test_500_rolls_back_and_hides_the_traceback(crashing_app):
+    response = crashing_app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Server error" in page and response.headers["X-Request-ID"] in page
+    assert "secret internals" not in page and "Traceback" not in page
+    with crashing_app.app_context():
+        assert db.session.query(Role).filter(Role.name.like("half-done-%")).count() == 0
+
+
+@pytest.mark.committed
+def test_429_says_when_to_retry(crashing_app):
+    response = crashing_app.test_client().get("/slow-down")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "42"
+    assert "Try again in 42 seconds" in response.get_data(as_text=True)
+
+
+@pytest.mark.committed
+def test_database_down_is_a_503_page():
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none",
+            "REDIS_URL": "memory://",
+        }
+    )
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": "a@example.org", "password": "x" * 12}
+    )
+    assert response.status_code == 503
+    assert "Temporarily unavailable" in response.get_data(as_text=True)
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["checks"]["database"]["ok"] is False
