@@ -12,16 +12,19 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import errors, extensions, navigation, request_meta
+from portal.account.routes import bp as account_bp
 from portal.auth import session_loader  # noqa: F401  (registers Flask-Login's user loader)
 from portal.auth.routes import bp as auth_bp
 from portal.cli import register_cli
 from portal.config import check_production_secrets, load_settings
 from portal.dashboard.routes import bp as dashboard_bp
 from portal.jobs import worker
+from portal.roles.routes import bp as roles_bp
 from portal.security import headers
 from portal.system.routes import bp as system_bp
+from portal.users.routes import bp as users_bp
 
-BLUEPRINTS = (auth_bp, dashboard_bp, system_bp)
+BLUEPRINTS = (auth_bp, account_bp, dashboard_bp, users_bp, roles_bp, system_bp)
 
 ROOT = Path(__file__).resolve().parent.parent
 

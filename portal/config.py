@@ -87,6 +87,14 @@ def load_settings(
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
         "MAX_FORM_MEMORY_SIZE": _int(env, "MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024),
         "PASSWORD_MIN_LENGTH": _int(env, "PASSWORD_MIN_LENGTH", 12),
+        "PASSWORD_LINK_HOURS": _int(env, "PASSWORD_LINK_HOURS", 24),
+        # Brute-force policy: failures per minute, then 429; lockout after consecutive failures.
+        "LOGIN_LIMIT_PER_ACCOUNT": _int(env, "LOGIN_LIMIT_PER_ACCOUNT", 5),
+        "LOGIN_LIMIT_PER_IP": _int(env, "LOGIN_LIMIT_PER_IP", 20),
+        "MFA_LIMIT_PER_USER": _int(env, "MFA_LIMIT_PER_USER", 5),
+        "LOCKOUT_THRESHOLD": _int(env, "LOCKOUT_THRESHOLD", 10),
+        "LOCKOUT_BASE_SECONDS": _int(env, "LOCKOUT_BASE_SECONDS", 60),
+        "LOCKOUT_MAX_SECONDS": _int(env, "LOCKOUT_MAX_SECONDS", 3600),
         # argon2id cost; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
         "ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_KIB": _int(env, "ARGON2_MEMORY_KIB", 65_536),
@@ -99,6 +107,8 @@ def load_settings(
     }
     if overrides:
         settings.update(overrides)
+    if settings["PASSWORD_MIN_LENGTH"] < 8:
+        raise ConfigError("PASSWORD_MIN_LENGTH may not be below 8.")
     return settings
 
 

@@ -34,6 +34,7 @@ def _render(error: HTTPException, template: str | None = None) -> tuple[str, int
         code=code,
         request_id=meta.request_id if meta else None,
         retry_after=retry_after,
+        default_description=type(error).description,
     )
     return body, code, headers
 

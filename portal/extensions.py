@@ -84,6 +84,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def init_app(app: Flask) -> None:
     """Bind every extension to ``app``."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # No server-side prepared statements: after five runs psycopg would prepare, and
+        # PostgreSQL may then choose a generic plan that ignores a LIKE prefix's index.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)

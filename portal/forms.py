@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField
-from wtforms.validators import StopValidation
+from wtforms import Field, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 # No single form value is longer than this, whatever the field (fields set tighter limits).
 MAX_VALUE_CHARS = 100_000
@@ -47,3 +47,19 @@ class BaseForm(FlaskForm):
 
 class ConfirmForm(BaseForm):
     """A bare CSRF-protected form for confirmed, destructive POST actions."""
+
+
+class TypedConfirmForm(BaseForm):
+    """Confirmation for the worst actions: the person types a given word (e.g. the email)."""
+
+    confirmation = StringField(
+        "Type it to confirm", validators=[DataRequired("Type the confirmation."), Length(max=254)]
+    )
+
+    def __init__(self, *args: Any, expected: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+
+    def validate_confirmation(self, field: Field) -> None:
+        if field.data.strip().lower() != self.expected.strip().lower():
+            raise ValidationError(f"Type {self.expected} exactly to confirm.")

@@ -136,12 +136,8 @@ def _empty_tables(app: Flask) -> None:
         with db.engine.begin() as conn:
             # Superuser only: skip the append-only trigger to reset the trail between tests.
             conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            conn.execute(
-                sa.text(
-                    "TRUNCATE audit_logs, user_sessions, recovery_codes, user_roles,"
-                    " workspace_members, ml_models, reports, plugins, workspaces, users"
-                )
-            )
+            conn.execute(sa.text("TRUNCATE audit_logs, users, workspaces, plugins, reports CASCADE"))
+            conn.execute(sa.text("DELETE FROM roles WHERE NOT is_builtin"))
             conn.execute(sa.text("UPDATE audit_head SET seq = 0, hash = repeat('0', 64)"))
 
 

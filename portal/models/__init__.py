@@ -6,7 +6,7 @@ from portal.models.plugins import Plugin
 from portal.models.reports import REPORT_STATUSES, Report
 from portal.models.roles import Role, UserRole
 from portal.models.sessions import UserSession
-from portal.models.users import RecoveryCode, User
+from portal.models.users import PasswordToken, RecoveryCode, User
 from portal.models.workspaces import WORKSPACE_ROLES, Workspace, WorkspaceMember
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "AuditHead",
     "AuditLog",
     "MLModel",
+    "PasswordToken",
     "Plugin",
     "RecoveryCode",
     "Report",

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -18,6 +18,15 @@ class User(UUIDPrimaryKey, Timestamps, UserMixin, db.Model):
     """A person who signs in to the portal."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # Prefix search (LIKE 'abc%') whatever the database's collation.
+        Index(
+            "ix_users_email_pattern",
+            "email",
+            postgresql_ops={"email": "varchar_pattern_ops"},
+        ),
+        Index("ix_users_created_at_id", "created_at", "id"),
+    )
 
     # Stored lower-cased, so the unique index makes email case-insensitive.
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -33,6 +42,8 @@ class User(UUIDPrimaryKey, Timestamps, UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_login_ip: Mapped[str | None] = mapped_column(String(45))
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set for accounts given a one-time password: they must choose their own first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     # Optimistic locking: edits check and bump it; counters (sign-ins) leave it alone.
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
@@ -77,6 +88,13 @@ class User(UUIDPrimaryKey, Timestamps, UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
+Index(
+    "ix_users_lower_name_pattern",
+    func.lower(User.__table__.c.name).label("lower_name"),
+    postgresql_ops={"lower_name": "text_pattern_ops"},
+)
+
+
 class RecoveryCode(UUIDPrimaryKey, db.Model):
     """A hashed single-use MFA recovery code."""
 
@@ -88,3 +106,22 @@ class RecoveryCode(UUIDPrimaryKey, db.Model):
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordToken(UUIDPrimaryKey, db.Model):
+    """A single-use, expiring set-password link; only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

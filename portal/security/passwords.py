@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -44,6 +46,14 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 MAX_PASSWORD_LENGTH = 1024
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt.gz")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-cased (see COMMON-PASSWORDS.md)."""
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as handle:
+        return frozenset(line.rstrip("\n") for line in handle if line.strip())
 
 
 def password_problems(password: str, email: str | None = None) -> list[str]:
@@ -54,6 +64,9 @@ def password_problems(password: str, email: str | None = None) -> list[str]:
         problems.append(f"Use at least {minimum} characters.")
     if len(password) > MAX_PASSWORD_LENGTH:
         problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
-    if email and password.strip().lower() == email.strip().lower():
+    lowered = password.strip().lower()
+    if email and lowered == email.strip().lower():
         problems.append("The password must not be your email address.")
+    elif lowered in common_passwords():
+        problems.append("This password is on the list of commonly used passwords; choose another.")
     return problems

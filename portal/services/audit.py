@@ -34,9 +34,30 @@ class Action(StrEnum):
 
     LOGIN_SUCCESS = "auth.login.success"
     LOGIN_FAILURE = "auth.login.failure"
+    LOGIN_RATE_LIMITED = "auth.login.rate_limited"
+    LOCKOUT = "auth.lockout"
     LOGOUT = "auth.logout"
+    MFA_ENROLLED = "auth.mfa.enrolled"
+    MFA_DISABLED = "auth.mfa.disabled"
+    MFA_RESET = "auth.mfa.reset"
+    MFA_FAILURE = "auth.mfa.failure"
+    MFA_RECOVERY_CODE_USED = "auth.mfa.recovery_code_used"
+    MFA_RECOVERY_CODES_REGENERATED = "auth.mfa.recovery_codes_regenerated"
+    SESSION_ENDED = "session.ended"
+    SESSIONS_REVOKED = "session.revoked_all"
+    PASSWORD_CHANGED = "user.password.changed"  # noqa: S105 (an action name)
+    PASSWORD_SET = "user.password.set"  # noqa: S105 (an action name)
+    PASSWORD_LINK_ISSUED = "user.password_link.issued"  # noqa: S105 (an action name)
     USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
+    USER_UNLOCKED = "user.unlocked"
     USER_ROLE_GRANTED = "user.role.granted"
+    USER_ROLE_REVOKED = "user.role.revoked"
+    ROLE_CREATED = "role.created"
+    ROLE_UPDATED = "role.updated"
+    ROLE_DELETED = "role.deleted"
     WORKSPACE_CREATED = "workspace.created"
     WORKSPACE_MEMBER_ADDED = "workspace.member.added"
 

@@ -58,7 +58,7 @@ def end_session(row: UserSession, *, reason: str) -> None:
     db.session.flush()
     _forget(str(row.id))
     audit.record(
-        audit.Action.LOGOUT if reason == "signed out" else "session.ended",
+        audit.Action.LOGOUT if reason == "signed out" else audit.Action.SESSION_ENDED,
         target=row,
         details={"user_id": str(row.user_id), "reason": reason},
     )
@@ -79,6 +79,20 @@ def end_all_sessions(user: User, *, reason: str, keep: uuid.UUID | None = None) 
         )
         _forget(*(str(i) for i in ids))
     return len(ids)
+
+
+def revoke_all_sessions(
+    user: User, *, actor: User | None, reason: str, keep: uuid.UUID | None = None
+) -> int:
+    """End every live session of ``user`` (except ``keep``), with an audit record."""
+    count = end_all_sessions(user, reason=reason, keep=keep)
+    audit.record(
+        audit.Action.SESSIONS_REVOKED,
+        target=user,
+        actor=actor,
+        details={"sessions": count, "reason": reason},
+    )
+    return count
 
 
 def _forget(*sids: str) -> None:
