@@ -136,7 +136,8 @@ def _empty_tables(app: Flask) -> None:
         with db.engine.begin() as conn:
             # Superuser only: skip the append-only trigger to reset the trail between tests.
             conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            conn.execute(sa.text("TRUNCATE audit_logs, users, workspaces, plugins, reports CASCADE"))
+            tables = "audit_logs, users, workspaces, plugins, reports"
+            conn.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
             conn.execute(sa.text("DELETE FROM roles WHERE NOT is_builtin"))
             conn.execute(sa.text("UPDATE audit_head SET seq = 0, hash = repeat('0', 64)"))
 

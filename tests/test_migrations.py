@@ -15,6 +15,7 @@ from tests.conftest import TEST_SETTINGS
 TABLES = {
     "users", "recovery_codes", "roles", "user_roles", "user_sessions", "workspaces",
     "workspace_members", "ml_models", "reports", "plugins", "audit_logs", "audit_head",
+    "password_tokens",
     "alembic_version",
 }  # fmt: skip
 
