@@ -11,10 +11,12 @@ import contextvars
 import os
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pyotp
 import pytest
 import redis as redis_lib
 import sqlalchemy as sa
@@ -26,7 +28,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import AuditLog
+from portal.models import AuditLog, User
 from tests import factories
 
 PG_ADMIN_URL = os.environ.get(
@@ -165,13 +167,37 @@ def csrf_token_from(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def sign_in(client: FlaskClient) -> Callable[..., Any]:
-    """Sign in through the real form; returns the response of the POST."""
+def next_totp_code(app: Flask, email: str) -> str:
+    """A TOTP code for TOTP_SECRET whose time-step the user has not used yet."""
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email.lower()))
+        last = user.mfa_last_timestep if user is not None else None
+    totp = pyotp.TOTP(factories.TOTP_SECRET)
+    step = totp.timecode(time.time())
+    if last is not None and last >= step - 1:
+        step = last + 1  # still within the ±1 window when last is the current step
+    return totp.generate_otp(step)
 
-    def _sign_in(email: str, password: str = PASSWORD, path: str = "/login") -> Any:
+
+@pytest.fixture
+def sign_in(app: Flask, client: FlaskClient) -> Callable[..., Any]:
+    """Sign in through the real forms (password, then the /mfa code when asked).
+
+    Returns the last response; ``mfa=False`` stops after the password step.
+    """
+
+    def _sign_in(
+        email: str, password: str = PASSWORD, path: str = "/login", mfa: bool = True
+    ) -> Any:
         token = csrf_token_from(client, path)
-        return client.post(path, data={"csrf_token": token, "email": email, "password": password})
+        response = client.post(
+            path, data={"csrf_token": token, "email": email, "password": password}
+        )
+        if mfa and response.status_code == 303 and response.headers["Location"].startswith("/mfa"):
+            token = csrf_token_from(client, "/mfa")
+            code = next_totp_code(app, email)
+            response = client.post("/mfa", data={"csrf_token": token, "code": code})
+        return response
 
     return _sign_in
 

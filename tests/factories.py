@@ -8,8 +8,12 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Role, User, UserRole, Workspace, WorkspaceMember
+from portal.models.base import utcnow
+from portal.security.crypto import encrypt
 
 PASSWORD = "correct horse battery staple"
+# The TOTP secret of every factory user made with mfa=True.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # Hashed once with the tests' cheap argon2id settings: users are made fast.
 PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
@@ -37,6 +41,14 @@ class UserFactory(_Base):
     name = factory.Faker("name")
     password_hash = PASSWORD_HASH
     is_active = True
+
+    class Params:
+        # UserFactory(mfa=True): enrolled in TOTP with TOTP_SECRET (needed by Admin and PI,
+        # whose roles require MFA); tests' sign_in() answers the /mfa step by itself.
+        mfa = factory.Trait(
+            mfa_secret_encrypted=factory.LazyFunction(lambda: encrypt(TOTP_SECRET)),
+            mfa_enrolled_at=factory.LazyFunction(utcnow),
+        )
 
     @factory.post_generation
     def roles(obj: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
