@@ -68,6 +68,40 @@ class CacheManager:
             return False
         return True
 
+    def incr(self, namespace: str, key: str, ttl: int | None = None) -> int | None:
+        """Add one to a counter (created with the namespace's TTL); None when Redis failed."""
+        name = self.key(namespace, key)
+        try:
+            pipe = self._client.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, ttl or NAMESPACE_TTLS[namespace], nx=True)
+            value, _ = pipe.execute()
+        except RedisError:
+            log.warning("cache incr failed for %s", namespace, exc_info=True)
+            return None
+        return int(value)
+
+    def get_int(self, namespace: str, key: str) -> int | None:
+        """A counter's value (0 when absent); None when Redis failed."""
+        try:
+            raw = self._client.get(self.key(namespace, key))
+        except RedisError:
+            log.warning("cache get failed for %s", namespace, exc_info=True)
+            return None
+        return int(raw) if raw is not None else 0
+
+    def add(self, namespace: str, key: str, value: str, ttl: int | None = None) -> bool:
+        """Set only if absent; True when this call set it (False also when Redis failed)."""
+        try:
+            return bool(
+                self._client.set(
+                    self.key(namespace, key), value, ex=ttl or NAMESPACE_TTLS[namespace], nx=True
+                )
+            )
+        except RedisError:
+            log.warning("cache add failed for %s", namespace, exc_info=True)
+            return False
+
     def ping(self) -> bool:
         """True when Redis answers."""
         try:

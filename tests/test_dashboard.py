@@ -16,7 +16,7 @@ def _tile(page: str, label: str) -> int:
 
 
 def test_counts_follow_the_database(client, sign_in, app_ctx):
-    UserFactory(email="boss@example.org", roles=["Admin"])
+    UserFactory(email="boss@example.org", roles=["Admin"], mfa=True)
     UserFactory.create_batch(3)
     UserFactory(is_active=False)
     WorkspaceFactory.create_batch(2)

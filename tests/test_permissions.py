@@ -6,7 +6,14 @@ import pytest
 
 from portal.security.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, Access, Permission
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "system.healthz", "system.readyz"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "auth.mfa",
+    "account.set_password",
+    "system.healthz",
+    "system.readyz",
+}
 
 
 def _endpoints(app):
@@ -71,7 +78,7 @@ def test_migration_created_the_matrix(app_ctx):
     ],
 )
 def test_dashboard_shows_what_the_role_may_see(client, sign_in, user_factory, role, tiles):
-    user_factory(email=f"{role.lower()}@example.org", roles=[role])
+    user_factory(email=f"{role.lower()}@example.org", roles=[role], mfa=role in ("Admin", "PI"))
     sign_in(f"{role.lower()}@example.org")
     page = client.get("/").get_data(as_text=True)
     for label in {"Users", "Workspaces", "Models", "Plugins enabled", "Events today"}:

@@ -29,7 +29,7 @@ def test_hsts_only_over_https(client):
 
 
 def test_pages_have_no_inline_script(client, sign_in, user_factory):
-    user_factory(email="csp@example.org", roles=["Admin"])
+    user_factory(email="csp@example.org", roles=["Admin"], mfa=True)
     sign_in("csp@example.org")
     for path in ("/login", "/", "/logout", "/no-such-page"):
         page = client.get(path).get_data(as_text=True)

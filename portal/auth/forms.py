@@ -23,5 +23,18 @@ class LoginForm(BaseForm):
     )
 
 
+class MFAForm(BaseForm):
+    """The second step: a 6-digit authenticator code or a recovery code."""
+
+    code = StringField(
+        "Authentication code",
+        validators=[
+            DataRequired("Enter the code from your app or a recovery code."),
+            Length(max=64),
+        ],
+        render_kw={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"},
+    )
+
+
 class LogoutForm(BaseForm):
     """Sign out (POST only, CSRF-protected)."""

@@ -84,6 +84,15 @@ class User(UUIDPrimaryKey, Timestamps, UserMixin, db.Model):
     def mfa_required(self) -> bool:
         return any(role.requires_mfa for role in self.roles)
 
+    @property
+    def pending_setup(self) -> str | None:
+        """What the account must do before anything else: "password", "mfa" or nothing."""
+        if self.must_change_password:
+            return "password"
+        if self.mfa_required and not self.mfa_enrolled:
+            return "mfa"
+        return None
+
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 

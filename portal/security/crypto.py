@@ -31,9 +31,9 @@ def encrypt(plaintext: str) -> str:
     return _keys().encrypt(plaintext.encode()).decode()
 
 
-def decrypt(token: str) -> str:
-    """Plaintext of ``token``; DecryptionError when no configured key opens it."""
+def decrypt(token: str, ttl: int | None = None) -> str:
+    """Plaintext of ``token`` (no older than ``ttl`` seconds); DecryptionError otherwise."""
     try:
-        return _keys().decrypt(token.encode()).decode()
+        return _keys().decrypt(token.encode(), ttl=ttl).decode()
     except InvalidToken as exc:
         raise DecryptionError("stored secret cannot be decrypted with the configured keys") from exc

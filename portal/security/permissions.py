@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.extensions import login_manager
@@ -89,11 +89,20 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def require(access: Permission | Access) -> Callable[[F], F]:
+# Where an account with unfinished set-up is sent, and what it is told.
+SETUP_STEPS = {
+    "password": ("account.password", "Choose your own password before you continue."),
+    "mfa": ("account.mfa_setup", "Your role requires two-factor authentication: set it up first."),
+}
+
+
+def require(access: Permission | Access, *, during_setup: bool = False) -> Callable[[F], F]:
     """Declare what a view needs: a permission, any signed-in user, or nothing (public).
 
     The value is stamped on the view as ``required_access`` so a test can walk the URL
-    map and fail on any endpoint that declares nothing (deny by default).
+    map and fail on any endpoint that declares nothing (deny by default). A signed-in
+    account that must still change its password or enrol in MFA reaches only views
+    marked ``during_setup`` (the set-up pages and sign-out).
     """
 
     def decorator(view: F) -> F:
@@ -102,11 +111,17 @@ def require(access: Permission | Access) -> Callable[[F], F]:
             if access is not Access.PUBLIC:
                 if not current_user.is_authenticated:
                     return login_manager.unauthorized()
+                step = None if during_setup else current_user.pending_setup
+                if step is not None:
+                    endpoint, message = SETUP_STEPS[step]
+                    flash(message, "warning")
+                    return redirect(url_for(endpoint, next=request.full_path), 303)
                 if isinstance(access, Permission) and not current_user.can(access):
                     abort(403)
             return view(*args, **kwargs)
 
         wrapped.required_access = access  # type: ignore[attr-defined]
+        wrapped.during_setup = during_setup  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator

@@ -1,10 +1,12 @@
-"""Password sign-in and sign-out."""
+"""Sign-in: password and second-factor checks, rate limits, lockout, sign-out."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -12,11 +14,21 @@ from portal.models import User, UserSession
 from portal.models.base import utcnow
 from portal.request_meta import current_request_meta
 from portal.security.passwords import hash_password, needs_rehash, verify_password
-from portal.services import audit
+from portal.services import audit, ratelimit
+from portal.services.mfa import MFAError, verify_second_factor
 from portal.services.sessions import end_session, start_session
 
 # One message for every failure, so a reply never tells whether an account exists.
 GENERIC_FAILURE = "The email or password is not correct, or the account cannot sign in."
+MFA_FAILURE = "That code is not valid or has already been used."
+
+
+class RateLimited(Exception):
+    """Too many failures in the current window; try again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -37,8 +49,32 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def get_user(user_id: uuid.UUID) -> User | None:
+    """The account with this id, if any."""
+    return db.session.get(User, user_id)
+
+
+def is_locked(user: User) -> bool:
+    """True while the account's lockout lasts."""
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def _client_ip() -> str | None:
+    meta = current_request_meta()
+    return meta.ip if meta else None
+
+
 def check_password(email: str, password: str) -> SignInResult:
-    """Verify credentials at constant cost; record the failure in the audit trail."""
+    """Verify credentials at constant cost; count and audit failures; 429 past the limit."""
+    email = normalise_email(email)[:254]
+    buckets = ratelimit.login_buckets(email, _client_ip())
+    wait = ratelimit.retry_after(buckets)
+    if wait is not None:
+        if ratelimit.first_block_in_window(buckets[0]):
+            audit.record(
+                audit.Action.LOGIN_RATE_LIMITED, actor=None, actor_email=email, target_type="user"
+            )
+        raise RateLimited(wait)
     user = find_user_by_email(email)
     password_ok = verify_password(user.password_hash if user else None, password)
     reason = None
@@ -48,34 +84,76 @@ def check_password(email: str, password: str) -> SignInResult:
         reason = "wrong password"
     elif not user.is_active:
         reason = "account deactivated"
-    elif user.locked_until is not None and user.locked_until > utcnow():
+    elif is_locked(user):
         reason = "account locked"
-    if reason is not None:
-        if user is not None and not password_ok:
-            user.failed_login_count += 1
-        audit.record(
-            audit.Action.LOGIN_FAILURE,
-            target=user,
-            target_type="user",
-            actor=None,
-            actor_email=normalise_email(email)[:254],
-            details={"reason": reason},
-        )
-        return SignInResult(None, reason)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return SignInResult(user)
+    if reason is None:
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        return SignInResult(user)
+    ratelimit.record_failure(buckets)
+    if user is not None and not password_ok:
+        count_failure(user)
+    audit.record(
+        audit.Action.LOGIN_FAILURE,
+        target=user,
+        target_type="user",
+        actor=None,
+        actor_email=email,
+        details={"reason": reason},
+    )
+    return SignInResult(None, reason)
 
 
-def complete_sign_in(user: User) -> UserSession:
-    """Open a server-side session for ``user`` and record the sign-in."""
-    meta = current_request_meta()
-    user.last_login_at = utcnow()
-    user.last_login_ip = meta.ip if meta else None
+def count_failure(user: User) -> None:
+    """One more consecutive failure; at the threshold, lock for a period that doubles."""
+    cfg = current_app.config
+    db.session.refresh(user, with_for_update=True)
+    user.failed_login_count += 1
+    if user.failed_login_count < cfg["LOCKOUT_THRESHOLD"]:
+        return
+    seconds = min(cfg["LOCKOUT_BASE_SECONDS"] * 2**user.lockout_count, cfg["LOCKOUT_MAX_SECONDS"])
+    user.locked_until = utcnow() + timedelta(seconds=seconds)
+    user.lockout_count += 1
     user.failed_login_count = 0
+    audit.record(
+        audit.Action.LOCKOUT,
+        target=user,
+        actor=None,
+        actor_email=user.email,
+        details={"seconds": seconds, "lockout": user.lockout_count},
+    )
+
+
+def check_second_factor(user: User, code: str) -> str:
+    """Accept a TOTP or recovery code for ``user`` ("totp"/"recovery"); 429 past the limit."""
+    buckets = ratelimit.mfa_buckets(str(user.id))
+    wait = ratelimit.retry_after(buckets)
+    if wait is not None:
+        raise RateLimited(wait)
+    method = None
+    if user.is_active and not is_locked(user):
+        method = verify_second_factor(user, code)
+    if method is not None:
+        return method
+    ratelimit.record_failure(buckets)
+    count_failure(user)
+    audit.record(audit.Action.MFA_FAILURE, target=user, actor=None, actor_email=user.email)
+    raise MFAError(MFA_FAILURE)
+
+
+def complete_sign_in(user: User, method: str = "password") -> UserSession:
+    """Open a server-side session for ``user`` and record the sign-in."""
+    db.session.refresh(user, with_for_update=True)
+    user.last_login_at = utcnow()
+    user.last_login_ip = _client_ip()
+    user.failed_login_count = 0
+    user.lockout_count = 0
     row = start_session(user)
     audit.record(
-        audit.Action.LOGIN_SUCCESS, target=user, actor=user, details={"session_id": str(row.id)}
+        audit.Action.LOGIN_SUCCESS,
+        target=user,
+        actor=user,
+        details={"session_id": str(row.id), "method": method},
     )
     return row
 

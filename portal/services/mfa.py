@@ -13,12 +13,14 @@ from portal.extensions import db
 from portal.models import RecoveryCode, User
 from portal.models.base import utcnow
 from portal.security import totp
-from portal.security.crypto import decrypt, encrypt
+from portal.security.crypto import DecryptionError, decrypt, encrypt
 from portal.security.passwords import verify_password
 from portal.services import audit
 from portal.services.guards import is_last_active_admin
 
 RECOVERY_CODE_COUNT = 10
+# How long a set-up page (its unconfirmed secret) stays valid.
+ENROLMENT_SECONDS = 15 * 60
 # Unambiguous alphabet (no 0/O, 1/l/I) for codes people type from paper.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -154,3 +156,30 @@ def reset_mfa(user: User, *, actor: User) -> None:
         raise MFAError(f"{user.email} has no MFA to reset.")
     _clear(user)
     audit.record(audit.Action.MFA_RESET, target=user, actor=actor)
+
+
+def are_unused_codes_of(user: User, codes: list[str]) -> bool:
+    """True when every code is one of the user's unused recovery codes."""
+    if not codes:
+        return False
+    stmt = select(RecoveryCode.code_hash).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+    )
+    unused = set(db.session.scalars(stmt))
+    return all(_code_digest(code) in unused for code in codes)
+
+
+def enrolment_token(user: User, secret: str) -> str:
+    """The pending secret sealed for the enrolment form (so it is never stored unconfirmed)."""
+    return encrypt(f"{user.id}:{secret}")
+
+
+def secret_from_enrolment_token(user: User, token: str) -> str:
+    """The pending secret of ``user`` from the form; MFAError when stale or foreign."""
+    try:
+        owner, secret = decrypt(token, ttl=ENROLMENT_SECONDS).split(":", 1)
+    except (DecryptionError, ValueError) as exc:
+        raise MFAError("This set-up page expired. Scan the new code below.") from exc
+    if owner != str(user.id):
+        raise MFAError("This set-up page expired. Scan the new code below.")
+    return secret

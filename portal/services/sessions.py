@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from ua_parser import parse as parse_user_agent
 
 from portal.cache import get_cache
 from portal.extensions import db
@@ -145,3 +146,37 @@ def _touch(sid: str, data: dict[str, str | None], now: datetime) -> None:
             .values(last_seen_at=now)
         )
     get_cache().set_json(NAMESPACE, sid, {**data, "last_seen_at": now.isoformat()})
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    """The user's sessions that are neither ended nor expired, newest first."""
+    stmt = (
+        select(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > utcnow(),
+        )
+        .order_by(UserSession.created_at.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def describe_device(user_agent: str | None) -> str:
+    """ "Firefox 128 on Windows" from a user agent string (or "Unknown device")."""
+    if not user_agent:
+        return "Unknown device"
+    result = parse_user_agent(user_agent)
+    browser = result.user_agent.family if result.user_agent else None
+    if browser and result.user_agent.major:
+        browser = f"{browser} {result.user_agent.major}"
+    system = result.os.family if result.os else None
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown device"
+
+
+def get_own_session(user: User, session_id: uuid.UUID) -> UserSession | None:
+    """One of ``user``'s sessions by id (None for anybody else's)."""
+    row = db.session.get(UserSession, session_id)
+    return row if row is not None and row.user_id == user.id else None
