@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, StringField
+from wtforms import Field, FieldList, FormField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 # No single form value is longer than this, whatever the field (fields set tighter limits).
@@ -38,6 +38,9 @@ class BaseForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
             kwargs = unbound_field.kwargs
+            if issubclass(unbound_field.field_class, FieldList | FormField):
+                # Containers take no filters; their entries carry their own validators.
+                return unbound_field.bind(form=form, **options)
             validators = [reject_unsafe_input, *(kwargs.get("validators") or ())]
             filters = list(kwargs.get("filters") or ())
             if not issubclass(unbound_field.field_class, PasswordField):

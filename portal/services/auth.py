@@ -107,6 +107,7 @@ def check_password(email: str, password: str) -> SignInResult:
 def count_failure(user: User) -> None:
     """One more consecutive failure; at the threshold, lock for a period that doubles."""
     cfg = current_app.config
+    db.session.flush()  # refresh() below would drop unflushed changes
     db.session.refresh(user, with_for_update=True)
     user.failed_login_count += 1
     if user.failed_login_count < cfg["LOCKOUT_THRESHOLD"]:
@@ -143,6 +144,7 @@ def check_second_factor(user: User, code: str) -> str:
 
 def complete_sign_in(user: User, method: str = "password") -> UserSession:
     """Open a server-side session for ``user`` and record the sign-in."""
+    db.session.flush()  # keep the accepted TOTP step: refresh() drops unflushed changes
     db.session.refresh(user, with_for_update=True)
     user.last_login_at = utcnow()
     user.last_login_ip = _client_ip()

@@ -98,6 +98,7 @@ def verify_second_factor(user: User, code: str) -> str | None:
     while checking, so two requests cannot both spend the same code.
     """
     code = code.strip()
+    db.session.flush()
     db.session.refresh(user, with_for_update=True)
     if user.mfa_secret_encrypted is None:
         return None

@@ -1,0 +1,123 @@
+"""Own sessions: listed with device and IP, ended from another browser, Redis outages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import UserSession
+from tests.conftest import PASSWORD, TEST_SETTINGS, csrf_token_from
+from tests.factories import UserFactory
+
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def _login(client, email, ua=None):
+    headers = {"User-Agent": ua} if ua else {}
+    token = csrf_token_from(client, "/login")
+    return client.post(
+        "/login",
+        data={"csrf_token": token, "email": email, "password": PASSWORD},
+        headers=headers,
+    )
+
+
+def test_sessions_page_lists_devices_and_ends_another(app, client, user_factory, audit_rows):
+    user_factory(email="s@example.org")
+    laptop = app.test_client()
+    _login(laptop, "s@example.org", ua=FIREFOX)
+    _login(client, "s@example.org")
+    page = client.get("/account/sessions").get_data(as_text=True)
+    assert "Firefox 128 on Windows" in page and "this browser" in page
+    assert "127.0.0.1" in page
+    ids = re.findall(r'data-session-id="([0-9a-f-]+)"', page)
+    assert len(ids) == 2
+    laptop_row = db.session.scalar(select(UserSession).where(UserSession.user_agent == FIREFOX))
+    token = csrf_token_from(client, "/account/sessions")
+    response = client.post(f"/account/sessions/{laptop_row.id}/end", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert laptop.get("/").status_code == 302  # refused on its very next request
+    assert client.get("/").status_code == 200
+    assert audit_rows(action="session.ended")[0].target_id == str(laptop_row.id)
+
+
+def test_cannot_end_someone_elses_session(app, client, user_factory):
+    user_factory(email="me@example.org")
+    user_factory(email="them@example.org")
+    theirs = app.test_client()
+    _login(theirs, "them@example.org")
+    _login(client, "me@example.org")
+    their_row = db.session.scalar(
+        select(UserSession)
+        .join(UserSession.user)
+        .where(UserSession.user.has(email="them@example.org"))
+    )
+    token = csrf_token_from(client, "/account/sessions")
+    assert (
+        client.post(f"/account/sessions/{their_row.id}/end", data={"csrf_token": token}).status_code
+        == 404
+    )
+    assert (
+        client.post("/account/sessions/not-a-uuid/end", data={"csrf_token": token}).status_code
+        == 404
+    )
+    assert theirs.get("/").status_code == 200
+
+
+def test_ending_this_session_signs_out(client, user_factory):
+    user_factory(email="self@example.org")
+    _login(client, "self@example.org")
+    row = db.session.scalar(select(UserSession))
+    token = csrf_token_from(client, "/account/sessions")
+    response = client.post(f"/account/sessions/{row.id}/end", data={"csrf_token": token})
+    assert response.headers["Location"] == "/login"
+    assert client.get("/").status_code == 302
+
+
+def test_hot_copy_lives_in_redis_with_24h_ttl(client, user_factory, redis_client):
+    user_factory(email="hot@example.org")
+    _login(client, "hot@example.org")
+    client.get("/")
+    row = db.session.scalar(select(UserSession))
+    key = f"omniscope:sessions:{row.id}"
+    assert redis_client.exists(key)
+    assert 86_000 < redis_client.ttl(key) <= 86_400
+
+
+def test_idle_session_is_refused(client, user_factory, app):
+    user_factory(email="idle@example.org")
+    _login(client, "idle@example.org")
+    row = db.session.scalar(select(UserSession))
+    from datetime import timedelta
+
+    row.last_seen_at = row.last_seen_at - timedelta(minutes=31)
+    db.session.flush()
+    app.extensions["omniscope.redis"].flushdb()  # the hot copy would say "just seen"
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.committed
+def test_sign_in_and_session_checks_work_with_redis_down(database_url):
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "SQLALCHEMY_DATABASE_URI": database_url.replace(
+                "postgresql://", "postgresql+psycopg://"
+            ),
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+        }
+    )
+    with app.app_context():
+        UserFactory(email="noredis@example.org")
+        db.session.commit()
+    client = app.test_client()
+    response = _login(client, "noredis@example.org")
+    assert response.status_code == 303
+    assert client.get("/").status_code == 200
+    token = csrf_token_from(client, "/logout")
+    client.post("/logout", data={"csrf_token": token})
+    assert client.get("/").status_code == 302
