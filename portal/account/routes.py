@@ -104,7 +104,7 @@ def mfa_setup() -> Response | tuple[str, int]:
 
 
 def _render_codes(codes: list[str], headline: str) -> tuple[str, int]:
-    download = RecoveryCodesDownloadForm(data={"codes": codes})
+    download = RecoveryCodesDownloadForm(formdata=None, data={"codes": codes})
     return render_template(
         "account/recovery_codes.html", codes=codes, headline=headline, download=download
     ), 200
@@ -115,6 +115,9 @@ def _render_codes(codes: list[str], headline: str) -> tuple[str, int]:
 def mfa_disable() -> Response | tuple[str, int]:
     """Turn MFA off (only when no role requires it): password and a current code."""
     user = _me()
+    if not user.mfa_enrolled:
+        flash("Two-factor authentication is already off.", "info")
+        return redirect(url_for(".mfa_setup"), 303)
     form = DisableMFAForm()
     if form.validate_on_submit():
         try:

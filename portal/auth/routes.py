@@ -99,9 +99,10 @@ def mfa() -> Response | tuple[str, int]:
         db.session.commit()  # the failure's audit row and counters
         form.code.errors.append(str(exc))
         return render_template("auth/mfa.html", form=form), 400
+    response = _finish_sign_in(user, method)  # clears the session: flash afterwards
     if method == "recovery":
         flash("You used a recovery code; each works once. Make new ones if few are left.", "info")
-    return _finish_sign_in(user, method)
+    return response
 
 
 @bp.route("/logout", methods=["GET", "POST"])
