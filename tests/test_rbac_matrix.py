@@ -1,4 +1,4 @@
-"""The RBAC matrix, generated from the URL map: every route × every built-in role (+ anonymous).
+"""The RBAC matrix, generated from the URL map: every route and every built-in role (+ anonymous).
 
 Each endpoint declares its access with @require; this walks all of them, so a new route
 is covered the moment it exists. Ids are random UUIDs: the access check runs before any

@@ -1,18 +1,54 @@
-"""User accounts: creation and role grants."""
+"""User accounts: creation, edits, the administrator's actions on them, and their roles."""
 
 from __future__ import annotations
 
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import Role, User, UserRole
+from portal.models.base import snapshot
 from portal.security.passwords import hash_password, password_problems
 from portal.services import audit
 from portal.services.auth import find_user_by_email, normalise_email
+from portal.services.guards import ADMIN_ROLE, is_last_active_admin
+from portal.services.mfa import MFAError, reset_mfa
+from portal.services.password_links import issue_password_link
+from portal.services.sessions import revoke_all_sessions
+from portal.services.user_queries import is_locked
+
+EDITABLE_FIELDS = ("name", "email")
+CONFLICT_MESSAGE = (
+    "Someone else changed this user while you were editing. Nothing was saved: "
+    "check the current values and submit again."
+)
 
 
 class UserRuleError(ValueError):
     """A user change that the portal's rules refuse; the message is for the person."""
+
+
+class DuplicateEmailError(UserRuleError):
+    """Another account already uses the email."""
+
+
+class EditConflictError(UserRuleError):
+    """The user changed since the form was rendered (optimistic locking)."""
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A created user and the one secret to show once: a one-time password or a link token."""
+
+    user: User
+    one_time_password: str | None = None
+    link_token: str | None = None
 
 
 def get_role_by_name(name: str) -> Role | None:
@@ -30,28 +66,185 @@ def list_roles() -> list[Role]:
     return list(db.session.scalars(select(Role).order_by(Role.name)))
 
 
+def generate_one_time_password() -> str:
+    """A random first password (about 120 bits) that the person must replace."""
+    return secrets.token_urlsafe(15)
+
+
+def _flush() -> None:
+    """Flush, turning a lost race (version or unique email) into a rule error."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise EditConflictError(CONFLICT_MESSAGE) from exc
+    except IntegrityError as exc:
+        raise DuplicateEmailError("An account with this email already exists.") from exc
+
+
 def create_user(
-    *, email: str, name: str, password: str, roles: list[Role], actor: User | None
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: list[Role],
+    actor: User | None,
+    must_change_password: bool = False,
+    credential: str = "password",
 ) -> User:
     """Create an active account holding ``roles``."""
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
-        raise UserRuleError(f"An account with the email {email} already exists.")
+        raise DuplicateEmailError(f"An account with the email {email} already exists.")
     problems = password_problems(password, email)
     if problems:
         raise UserRuleError(" ".join(problems))
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password))
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
     db.session.add(user)
-    db.session.flush()
+    _flush()
     audit.record(
         audit.Action.USER_CREATED,
         target=user,
         actor=actor,
-        details={"after": {"email": email, "name": user.name, "is_active": True}},
+        details={
+            "after": {"email": email, "name": user.name, "is_active": True},
+            "credential": credential,
+        },
     )
     for role in roles:
         grant_role(user, role, actor=actor)
     return user
+
+
+def register_user(
+    *, email: str, name: str, roles: list[Role], actor: User, send_link: bool
+) -> NewAccount:
+    """Create an account with a one-time password or a set-password link (shown once)."""
+    # With a link, the random password is never shown: nobody can sign in until it is set.
+    password = generate_one_time_password()
+    user = create_user(
+        email=email,
+        name=name,
+        password=password,
+        roles=roles,
+        actor=actor,
+        must_change_password=not send_link,
+        credential="set-password link" if send_link else "one-time password",
+    )
+    if send_link:
+        return NewAccount(user, link_token=issue_password_link(user, actor=actor))
+    return NewAccount(user, one_time_password=password)
+
+
+def update_user(
+    user: User, *, name: str, email: str, expected_version: int, actor: User
+) -> dict[str, Any]:
+    """Change name and email unless the user changed since ``expected_version`` was read.
+
+    Returns the changed fields' new values (empty when nothing changed).
+    """
+    if user.version != expected_version:
+        raise EditConflictError(CONFLICT_MESSAGE)
+    before = snapshot(user, EDITABLE_FIELDS)
+    wanted = {"name": name.strip(), "email": normalise_email(email)}
+    changed = {key: value for key, value in wanted.items() if before[key] != value}
+    if not changed:
+        return {}
+    if "email" in changed and find_user_by_email(changed["email"]) is not None:
+        raise DuplicateEmailError(f"An account with the email {changed['email']} already exists.")
+    for key, value in changed.items():
+        setattr(user, key, value)
+    # The UPDATE also checks the old version (version_id_col), so a concurrent edit fails.
+    user.version = expected_version + 1
+    _flush()
+    audit.record(
+        audit.Action.USER_UPDATED,
+        target=user,
+        actor=actor,
+        details={"before": {key: before[key] for key in changed}, "after": changed},
+    )
+    return changed
+
+
+def deactivate_user(user: User, *, actor: User) -> None:
+    """Deactivate a user and end all their sessions at once."""
+    if user.id == actor.id:
+        raise UserRuleError("You cannot deactivate your own account.")
+    if not user.is_active:
+        raise UserRuleError(f"{user.email} is already deactivated.")
+    if is_last_active_admin(user):
+        raise UserRuleError(
+            "The last active administrator cannot be deactivated: make another administrator first."
+        )
+    user.is_active = False
+    _flush()
+    audit.record(
+        audit.Action.USER_DEACTIVATED,
+        target=user,
+        actor=actor,
+        details={"before": {"is_active": True}, "after": {"is_active": False}},
+    )
+    revoke_all_sessions(user, actor=actor, reason="deactivated")
+
+
+def reactivate_user(user: User, *, actor: User) -> None:
+    """Let a deactivated user sign in again."""
+    if user.is_active:
+        raise UserRuleError(f"{user.email} is already active.")
+    user.is_active = True
+    _flush()
+    audit.record(
+        audit.Action.USER_REACTIVATED,
+        target=user,
+        actor=actor,
+        details={"before": {"is_active": False}, "after": {"is_active": True}},
+    )
+
+
+def unlock_user(user: User, *, actor: User) -> None:
+    """Lift a lockout and reset the failed sign-in counters."""
+    fields = ("locked_until", "failed_login_count", "lockout_count")
+    before = snapshot(user, fields)
+    if not is_locked(user) and not user.failed_login_count and not user.lockout_count:
+        raise UserRuleError(f"{user.email} is not locked and has no failed sign-ins to clear.")
+    user.locked_until = None
+    user.failed_login_count = 0
+    user.lockout_count = 0
+    _flush()
+    audit.record(
+        audit.Action.USER_UNLOCKED,
+        target=user,
+        actor=actor,
+        details={"before": before, "after": snapshot(user, fields)},
+    )
+
+
+def reset_user_mfa(user: User, *, actor: User) -> None:
+    """Clear a user's MFA (lost device) and end their sessions; they enrol again."""
+    if user.id == actor.id:
+        # Turning off one's own MFA needs the password and a code: the account page does it.
+        raise UserRuleError("Manage your own MFA from your account page.")
+    try:
+        reset_mfa(user, actor=actor)
+    except MFAError as exc:
+        raise UserRuleError(str(exc)) from exc
+    revoke_all_sessions(user, actor=actor, reason="MFA reset")
+
+
+def revoke_user_sessions(user: User, *, actor: User, keep: uuid.UUID | None = None) -> int:
+    """End every live session of ``user`` (but ``keep``, the actor's own); returns how many."""
+    return revoke_all_sessions(user, actor=actor, reason="revoked by administrator", keep=keep)
+
+
+def issue_user_password_link(user: User, *, actor: User) -> str:
+    """A new set-password link token for an active user (shown once)."""
+    if not user.is_active:
+        raise UserRuleError(f"{user.email} is deactivated: reactivate the account first.")
+    return issue_password_link(user, actor=actor)
 
 
 def grant_role(user: User, role: Role, *, actor: User | None) -> bool:
@@ -70,3 +263,30 @@ def grant_role(user: User, role: Role, *, actor: User | None) -> bool:
         details={"role": role.name, "role_id": str(role.id)},
     )
     return True
+
+
+def grant_user_role(user: User, role: Role, *, actor: User) -> None:
+    """Grant ``role``, refusing when the user already holds it."""
+    if not grant_role(user, role, actor=actor):
+        raise UserRuleError(f"{user.email} already holds the {role.name} role.")
+
+
+def revoke_role(user: User, role: Role, *, actor: User) -> None:
+    """Take ``role`` away from ``user`` (never the last active administrator's Admin role)."""
+    link = db.session.get(UserRole, (user.id, role.id))
+    if link is None:
+        raise UserRuleError(f"{user.email} does not hold the {role.name} role.")
+    if role.name == ADMIN_ROLE and is_last_active_admin(user):
+        raise UserRuleError(
+            "The last active administrator cannot lose the Admin role: "
+            "make another administrator first."
+        )
+    db.session.delete(link)
+    db.session.flush()
+    db.session.expire(user, ["roles", "role_links"])
+    audit.record(
+        audit.Action.USER_ROLE_REVOKED,
+        target=user,
+        actor=actor,
+        details={"role": role.name, "role_id": str(role.id)},
+    )
