@@ -27,6 +27,7 @@ def _diff(connection: sa.Connection) -> list:
     with warnings.catch_warnings():
         # SQLite cannot reflect expression indexes (lower(name)); PostgreSQL compares them.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
         return compare_metadata(context, db.metadata)
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -29,6 +29,10 @@ class Role(UUIDPrimaryKey, Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<Role {self.name}>"
+
+
+# Role names are unique whatever their case ("Lab" and "lab" cannot both exist).
+Index("uq_roles_lower_name", func.lower(Role.__table__.c.name), unique=True)
 
 
 class UserRole(db.Model):
