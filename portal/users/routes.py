@@ -118,7 +118,8 @@ def new() -> ResponseReturnValue:
 
 
 def _render_detail(user: User, role_form: RoleChangeForm | None = None, status: int = 200) -> Any:
-    role_form = role_form or RoleChangeForm()
+    if role_form is None:
+        role_form = RoleChangeForm()
     role_form.set_roles(role_choices(grantable_roles(user)))
     page = render_template(
         "users/detail.html",

@@ -1,0 +1,178 @@
+"""Forms of the /users area: the list's filters, create, edit, role changes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from portal.forms import BaseForm
+from portal.services.user_queries import UserFilters
+
+if TYPE_CHECKING:
+    from portal.models import Role
+
+MAX_QUERY_CHARS = 200
+ANY = SelectChoice("", "Any")
+_YES_NO = {"yes": True, "no": False, "": None}
+
+
+class UserFilterForm(BaseForm):
+    """The list's search, filters and order (GET query arguments, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Email or name starts with",
+        validators=[Length(max=MAX_QUERY_CHARS, message="Search for at most 200 characters.")],
+    )
+    role = SelectField("Role", choices=[ANY], default="", invalid_choice_message="No such role.")
+    status = SelectField(
+        "Status",
+        choices=[ANY, SelectChoice("active", "Active"), SelectChoice("deactivated", "Deactivated")],
+        default="",
+    )
+    locked = SelectField(
+        "Locked",
+        choices=[ANY, SelectChoice("yes", "Locked"), SelectChoice("no", "Not locked")],
+        default="",
+    )
+    mfa = SelectField(
+        "MFA",
+        choices=[ANY, SelectChoice("yes", "Enrolled"), SelectChoice("no", "Not enrolled")],
+        default="",
+    )
+    no_sign_in_since = DateField(
+        "No sign-in since",
+        validators=[Optional()],
+        invalid_value_message="Give the date as YYYY-MM-DD.",
+    )
+    sort = SelectField(
+        "Sort by",
+        choices=[
+            SelectChoice("email", "Email"),
+            SelectChoice("name", "Name"),
+            SelectChoice("last_sign_in", "Last sign-in"),
+            SelectChoice("created", "Created"),
+        ],
+        default="email",
+        invalid_choice_message="Unknown sort order.",
+    )
+    order = SelectField(
+        "Order",
+        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
+        default="asc",
+        invalid_choice_message="Order is asc or desc.",
+    )
+
+    def set_role_names(self, names: list[str]) -> None:
+        """Offer these role names in the role filter."""
+        self.role.choices = [ANY, *(SelectChoice(name) for name in names)]
+
+    def filters(self) -> UserFilters:
+        """The validated filters for the query."""
+        return UserFilters(
+            q=self.q.data or "",
+            role=self.role.data or None,
+            active={"active": True, "deactivated": False}.get(self.status.data or ""),
+            locked=_YES_NO[self.locked.data or ""],
+            mfa=_YES_NO[self.mfa.data or ""],
+            no_sign_in_since=self.no_sign_in_since.data,
+        )
+
+    def link_args(self) -> dict[str, str]:
+        """The filters as given, to keep in page links (empty ones left out)."""
+        return {f.name: f.raw_data[0] for f in self if f.raw_data and f.raw_data[0]}
+
+    def first_error(self) -> str:
+        """One readable message for the 400 page."""
+        for field in self:
+            if field.errors:
+                return f"{field.label.text}: {field.errors[0]}"
+        return "The list's filters are not valid."
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes, one per choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class _ProfileForm(BaseForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=200)])
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired("Enter an email address."),
+            Length(max=254),
+            Email("Enter a valid email address."),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+class UserCreateForm(_ProfileForm):
+    """A new account: name, email, roles, and how the person sets a password."""
+
+    roles = MultiCheckboxField("Roles", choices=[], invalid_choice_message="Choose listed roles.")
+    credential = RadioField(
+        "First sign-in",
+        choices=[
+            SelectChoice("link", "Create a set-password link (shown once)"),
+            SelectChoice(
+                "password", "Generate a one-time password (shown once; they must change it)"
+            ),
+        ],
+        default="link",
+        validators=[InputRequired("Choose how they will sign in first.")],
+    )
+
+    def set_roles(self, choices: list[SelectChoice]) -> None:
+        """Offer these (id, name) roles."""
+        self.roles.choices = choices
+
+
+class UserEditForm(_ProfileForm):
+    """Name and email, with the version the form was rendered from (optimistic locking)."""
+
+    version = IntegerField(
+        widget=HiddenInput(),
+        validators=[InputRequired("The form is missing its version; reload the page.")],
+    )
+
+    def rebase(self, version: int) -> None:
+        """Carry ``version`` from now on (after a conflict, resubmitting overwrites knowingly)."""
+        self.version.raw_data = None
+        self.version.data = version
+
+
+class RoleChangeForm(BaseForm):
+    """Grant (or ask to revoke) a role chosen from a list."""
+
+    role_id = SelectField("Role", choices=[], invalid_choice_message="Choose a role from the list.")
+    action = HiddenField(
+        default="grant", validators=[AnyOf(["grant", "revoke"], message="Grant or revoke.")]
+    )
+
+    def set_roles(self, choices: list[SelectChoice]) -> None:
+        """Offer these (id, name) roles."""
+        self.role_id.choices = choices
+
+
+def role_choices(roles: list[Role]) -> list[SelectChoice]:
+    """A role field's options: value the id, label the name."""
+    return [SelectChoice(str(role.id), role.name) for role in roles]
