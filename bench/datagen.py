@@ -15,8 +15,26 @@ from argon2 import PasswordHasher
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-FIRST = ["ada", "alan", "barbara", "claude", "donald", "edsger", "frances", "grace", "john",
-         "katherine", "leslie", "margaret", "niklaus", "radia", "shafi", "tim", "vint", "yukihiro"]
+FIRST = [
+    "ada",
+    "alan",
+    "barbara",
+    "claude",
+    "donald",
+    "edsger",
+    "frances",
+    "grace",
+    "john",
+    "katherine",
+    "leslie",
+    "margaret",
+    "niklaus",
+    "radia",
+    "shafi",
+    "tim",
+    "vint",
+    "yukihiro",
+]
 LAST = ["lovelace", "turing", "liskov", "shannon", "knuth", "dijkstra", "allen", "hopper",
         "backus", "johnson", "lamport", "hamilton", "wirth", "perlman", "goldwasser", "berners",
         "cerf", "matsumoto"]  # fmt: skip
@@ -69,9 +87,10 @@ def load_users(url: str, count: int, seed: int = 7) -> None:
                     created, False, 1, created, created,
                 ))  # fmt: skip
                 links.append((user_id, roles[rng.choice(role_names)], created))
-        with conn.cursor() as cur, cur.copy(
-            "COPY user_roles (user_id, role_id, granted_at) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY user_roles (user_id, role_id, granted_at) FROM STDIN") as copy,
+        ):
             for row in links:
                 copy.write_row(row)
         conn.execute("ANALYZE users")

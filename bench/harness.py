@@ -91,7 +91,7 @@ def sign_in(base: str, email: str, password: str, totp_secret: str) -> Client:
     client = Client(base)
     _, page, _ = client.request("GET", "/login")
     token = CSRF.search(page).group(1)
-    status, _, headers = client.request(
+    status, _, _ = client.request(
         "POST", "/login", {"csrf_token": token, "email": email, "password": password}
     )
     assert status == 303, status

@@ -149,7 +149,7 @@ def _touch(sid: str, data: dict[str, str | None], now: datetime) -> None:
 
 
 def live_sessions(user: User) -> list[UserSession]:
-    """The user's sessions that are neither ended nor expired, newest first."""
+    """The user's sessions that are neither ended nor expired, most recently seen first."""
     stmt = (
         select(UserSession)
         .where(
@@ -157,7 +157,7 @@ def live_sessions(user: User) -> list[UserSession]:
             UserSession.revoked_at.is_(None),
             UserSession.expires_at > utcnow(),
         )
-        .order_by(UserSession.created_at.desc())
+        .order_by(UserSession.last_seen_at.desc())
     )
     return list(db.session.scalars(stmt))
 

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, 
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import AuditLog, Role, User, UserRole, UserSession
+from portal.models import AuditLog, Role, User, UserRole
 from portal.models.base import UTCDateTime, utcnow
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 
@@ -49,11 +49,6 @@ class UserList:
     page: Page
     count: int
     more: bool
-
-
-def is_locked(user: User) -> bool:
-    """True while the account is locked out after failed sign-ins."""
-    return user.locked_until is not None and user.locked_until > utcnow()
 
 
 def roles_by_ids(ids: Iterable[str | uuid.UUID]) -> list[Role]:
@@ -138,20 +133,6 @@ def list_users(
     )
     count, more = capped_count(stmt)
     return UserList(page, count, more)
-
-
-def live_sessions(user: User) -> list[UserSession]:
-    """The user's sessions that are neither revoked nor expired, most recently seen first."""
-    stmt = (
-        select(UserSession)
-        .where(
-            UserSession.user_id == user.id,
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > utcnow(),
-        )
-        .order_by(UserSession.last_seen_at.desc())
-    )
-    return list(db.session.scalars(stmt))
 
 
 def recent_events(user: User, limit: int = RECENT_EVENTS) -> list[AuditLog]:

@@ -16,11 +16,11 @@ from portal.models import Role, User
 from portal.models.base import utcnow
 from portal.pagination import parse_page_request
 from portal.security.permissions import Permission, require
+from portal.services.auth import is_locked
+from portal.services.sessions import live_sessions
 from portal.services.user_queries import (
     grantable_roles,
-    is_locked,
     list_users,
-    live_sessions,
     recent_events,
     roles_by_ids,
 )
