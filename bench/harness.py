@@ -8,6 +8,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -35,10 +36,11 @@ def gunicorn(app_spec: str, port: int, database_url: str) -> Iterator[str]:
         "GUNICORN_WORKERS": WORKERS,
         "GUNICORN_THREADS": THREADS,
     }
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "",
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
          app_spec],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"127.0.0.1:{port}"
     try:
@@ -52,12 +54,14 @@ def gunicorn(app_spec: str, port: int, database_url: str) -> Iterator[str]:
             except OSError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"{app_spec} did not start on {base}")
+                log.seek(0)
+                raise RuntimeError(f"{app_spec} did not start on {base}:\n{log.read()[-3000:]}")
             time.sleep(0.2)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
 
 
 class Client:
@@ -73,8 +77,14 @@ class Client:
         if form is not None:
             body = urllib.parse.urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The server closed an idle keep-alive connection: open a new one once.
+            self.conn.close()
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
         text = response.read().decode()
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import session
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db, login_manager
 from portal.models import User
@@ -17,7 +18,8 @@ def load_user(user_id: str) -> User | None:
     if not session_is_valid(session.get("sid"), user_id):
         return None
     try:
-        user = db.session.get(User, uuid.UUID(user_id))
+        # Roles come in the same query: every page checks permissions.
+        user = db.session.get(User, uuid.UUID(user_id), options=[joinedload(User.roles)])
     except ValueError:
         return None
     if user is None or not user.is_active:

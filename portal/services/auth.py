@@ -17,6 +17,7 @@ from portal.security.passwords import hash_password, needs_rehash, verify_passwo
 from portal.services import audit, ratelimit
 from portal.services.mfa import MFAError, verify_second_factor
 from portal.services.sessions import end_session, start_session
+from portal.services.tx import lock_for_update
 
 # One message for every failure, so a reply never tells whether an account exists.
 GENERIC_FAILURE = "The email or password is not correct, or the account cannot sign in."
@@ -107,8 +108,7 @@ def check_password(email: str, password: str) -> SignInResult:
 def count_failure(user: User) -> None:
     """One more consecutive failure; at the threshold, lock for a period that doubles."""
     cfg = current_app.config
-    db.session.flush()  # refresh() below would drop unflushed changes
-    db.session.refresh(user, with_for_update=True)
+    lock_for_update(user)
     user.failed_login_count += 1
     if user.failed_login_count < cfg["LOCKOUT_THRESHOLD"]:
         return
@@ -144,8 +144,7 @@ def check_second_factor(user: User, code: str) -> str:
 
 def complete_sign_in(user: User, method: str = "password") -> UserSession:
     """Open a server-side session for ``user`` and record the sign-in."""
-    db.session.flush()  # keep the accepted TOTP step: refresh() drops unflushed changes
-    db.session.refresh(user, with_for_update=True)
+    lock_for_update(user)  # keeps the accepted TOTP step (flushes first)
     user.last_login_at = utcnow()
     user.last_login_ip = _client_ip()
     user.failed_login_count = 0

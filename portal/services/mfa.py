@@ -17,6 +17,7 @@ from portal.security.crypto import DecryptionError, decrypt, encrypt
 from portal.security.passwords import verify_password
 from portal.services import audit
 from portal.services.guards import is_last_active_admin
+from portal.services.tx import lock_for_update
 
 RECOVERY_CODE_COUNT = 10
 # How long a set-up page (its unconfirmed secret) stays valid.
@@ -98,8 +99,7 @@ def verify_second_factor(user: User, code: str) -> str | None:
     while checking, so two requests cannot both spend the same code.
     """
     code = code.strip()
-    db.session.flush()
-    db.session.refresh(user, with_for_update=True)
+    lock_for_update(user)
     if user.mfa_secret_encrypted is None:
         return None
     if code.isdigit():

@@ -19,6 +19,7 @@ from portal.pagination import Page, PageRequest, SortKey, paginate
 from portal.security.permissions import ALL_PERMISSIONS
 from portal.services import audit
 from portal.services.guards import ADMIN_ROLE
+from portal.services.tx import lock_for_update
 
 NAME_MIN, NAME_MAX = 2, 64
 DESCRIPTION_MAX = 1000
@@ -235,7 +236,7 @@ def update_role(
 ) -> dict[str, Any] | None:
     """Apply the edit and record ``role.updated``; the changes made, or None when none were."""
     # Lock the row, so the before/after below is against what is stored now.
-    db.session.refresh(role, with_for_update=True)
+    lock_for_update(role)
     new_name = (name or "").strip()
     if role.is_builtin and new_name != role.name:
         raise RoleRuleError(f"{role.name} is a built-in role: it cannot be renamed.", field="name")
@@ -269,7 +270,7 @@ def update_role(
 def delete_role(role: Role, *, actor: User | None) -> int:
     """Delete a custom role (its grants go by cascade), record ``role.deleted``; holder count."""
     # The row lock also holds off concurrent grants (their foreign key check waits for it).
-    db.session.refresh(role, with_for_update=True)
+    lock_for_update(role)
     if role.is_builtin:
         raise RoleRuleError(f"{role.name} is a built-in role: it cannot be deleted.")
     count = holder_count(role)

@@ -32,3 +32,13 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
     session.info.pop(_KEY, None)
+
+
+def lock_for_update(obj: object) -> None:
+    """Reload ``obj`` with its row locked until the transaction ends (pending changes kept).
+
+    ``FOR UPDATE OF <its table>``: the object may have been loaded with outer joins
+    (a user with its roles), which PostgreSQL will not lock as a whole.
+    """
+    db.session.flush()  # refresh() would otherwise drop unflushed changes
+    db.session.refresh(obj, with_for_update={"of": type(obj)})
