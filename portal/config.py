@@ -64,6 +64,7 @@ def load_settings(
         "PORTAL_INSTANCE_DIR": str(instance),
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "PORTAL_ENCRYPTION_KEY": env.get("PORTAL_ENCRYPTION_KEY", DEV_ENCRYPTION_KEY),
+        "PORTAL_ENCRYPTION_KEY_OLD": env.get("PORTAL_ENCRYPTION_KEY_OLD", ""),
         "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY", DEV_AUDIT_HMAC_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url(
             env.get("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}")
