@@ -127,7 +127,7 @@ def count_failure(user: User) -> None:
 
 def check_second_factor(user: User, code: str) -> str:
     """Accept a TOTP or recovery code for ``user`` ("totp"/"recovery"); 429 past the limit."""
-    buckets = ratelimit.mfa_buckets(str(user.id))
+    buckets = ratelimit.mfa_buckets(str(user.id), _client_ip())
     wait = ratelimit.retry_after(buckets)
     if wait is not None:
         raise RateLimited(wait)

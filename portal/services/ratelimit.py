@@ -71,6 +71,10 @@ def login_buckets(email: str, ip: str | None) -> list[Bucket]:
     return buckets
 
 
-def mfa_buckets(user_id: str) -> list[Bucket]:
-    """Second-factor attempts per user."""
-    return [Bucket("mfa-user", user_id, current_app.config["MFA_LIMIT_PER_USER"])]
+def mfa_buckets(user_id: str, ip: str | None) -> list[Bucket]:
+    """Second-factor attempts per user and per client IP."""
+    cfg = current_app.config
+    buckets = [Bucket("mfa-user", user_id, cfg["MFA_LIMIT_PER_USER"])]
+    if ip:
+        buckets.append(Bucket("mfa-ip", ip, cfg["LOGIN_LIMIT_PER_IP"]))
+    return buckets

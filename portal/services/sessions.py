@@ -133,19 +133,27 @@ def session_is_valid(sid: str | None, user_id: str) -> bool:
     if now >= datetime.fromisoformat(data["expires_at"]) or now - last_seen > idle:
         return False
     if now - last_seen > TOUCH_INTERVAL:
-        _touch(sid, data, now)
+        return _touch(sid, data, now)
     return True
 
 
-def _touch(sid: str, data: dict[str, str | None], now: datetime) -> None:
-    """Move last_seen forward, outside the request's own transaction."""
+def _touch(sid: str, data: dict[str, str | None], now: datetime) -> bool:
+    """Move last_seen forward (outside the request's transaction); False if ended meanwhile.
+
+    This also bounds how long a hot copy can outlive a revocation whose Redis delete
+    failed (Redis down at that moment): at most TOUCH_INTERVAL.
+    """
     with db.engine.begin() as conn:
-        conn.execute(
+        touched = conn.execute(
             update(UserSession)
             .where(UserSession.id == uuid.UUID(sid), UserSession.revoked_at.is_(None))
             .values(last_seen_at=now)
-        )
+        ).rowcount
+    if not touched:
+        get_cache().delete(NAMESPACE, sid)
+        return False
     get_cache().set_json(NAMESPACE, sid, {**data, "last_seen_at": now.isoformat()})
+    return True
 
 
 def live_sessions(user: User) -> list[UserSession]:

@@ -121,3 +121,32 @@ def test_sign_in_and_session_checks_work_with_redis_down(database_url):
     token = csrf_token_from(client, "/logout")
     client.post("/logout", data={"csrf_token": token})
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.committed
+def test_stale_hot_copy_cannot_outlive_a_revocation(app, redis_client):
+    """Redis was down when the session was revoked, so its hot copy survived: the copy is
+    trusted for at most a minute before the row is checked again."""
+    import json
+    from datetime import timedelta
+
+    from portal.models.base import utcnow
+
+    with app.app_context():
+        UserFactory(email="stale@example.org")
+        db.session.commit()
+    client = app.test_client()
+    assert _login(client, "stale@example.org").status_code == 303
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        row = db.session.scalar(select(UserSession))
+        row.revoked_at = utcnow()  # revoked in PostgreSQL only
+        db.session.commit()
+        key = f"omniscope:sessions:{row.id}"
+    copy = json.loads(redis_client.get(key))
+    assert copy["revoked_at"] is None
+    assert client.get("/").status_code == 200  # the copy is still fresh
+    copy["last_seen_at"] = (utcnow() - timedelta(seconds=61)).isoformat()
+    redis_client.set(key, json.dumps(copy))
+    assert client.get("/").status_code == 302
+    assert not redis_client.exists(key)
