@@ -37,9 +37,9 @@ def gunicorn(app_spec: str, port: int, database_url: str) -> Iterator[str]:
         "GUNICORN_THREADS": THREADS,
     }
     log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
-         app_spec],
+        [*command, "--access-logfile", "/dev/null", app_spec],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"127.0.0.1:{port}"

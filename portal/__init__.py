@@ -19,12 +19,27 @@ from portal.cli import register_cli
 from portal.config import check_production_secrets, load_settings
 from portal.dashboard.routes import bp as dashboard_bp
 from portal.jobs import worker
+from portal.plugins.routes import bp as plugins_bp
+from portal.registry.routes import bp as registry_bp
+from portal.reports.routes import bp as reports_bp
 from portal.roles.routes import bp as roles_bp
 from portal.security import headers
 from portal.system.routes import bp as system_bp
 from portal.users.routes import bp as users_bp
+from portal.workspaces.routes import bp as workspaces_bp
 
-BLUEPRINTS = (auth_bp, account_bp, dashboard_bp, users_bp, roles_bp, system_bp)
+BLUEPRINTS = (
+    auth_bp,
+    account_bp,
+    dashboard_bp,
+    users_bp,
+    roles_bp,
+    workspaces_bp,
+    registry_bp,
+    reports_bp,
+    plugins_bp,
+    system_bp,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,16 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Role, User, UserRole, Workspace, WorkspaceMember
+from portal.models import (
+    MLModel,
+    Plugin,
+    Report,
+    Role,
+    User,
+    UserRole,
+    Workspace,
+    WorkspaceMember,
+)
 from portal.models.base import utcnow
 from portal.security.crypto import encrypt
 
@@ -71,3 +80,54 @@ class WorkspaceFactory(_Base):
     def add_owner(obj: Workspace, create: bool, extracted: object, **kwargs: object) -> None:
         db.session.add(WorkspaceMember(workspace_id=obj.id, user_id=obj.owner_id, role="owner"))
         db.session.flush()
+
+
+class MemberFactory(_Base):
+    """``MemberFactory(workspace=ws, user=u, role="editor")``."""
+
+    class Meta:
+        model = WorkspaceMember
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "viewer"
+
+
+class MLModelFactory(_Base):
+    class Meta:
+        model = MLModel
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"model-{n}")
+    version = "1.0.0"
+    framework = "pytorch"
+    task = "classification"
+    stage = "draft"
+    metrics = factory.LazyFunction(lambda: {"accuracy": 0.9})
+    parameters = factory.LazyFunction(lambda: {"lr": 0.001})
+    artifact_uri = "s3://models/model.pt"
+
+
+class PluginFactory(_Base):
+    class Meta:
+        model = Plugin
+
+    name = factory.Sequence(lambda n: f"plugin-{n}")
+    version = "1.0.0"
+    description = "A plugin"
+    author = "OmniScope"
+    manifest = factory.LazyAttribute(lambda o: {"name": o.name, "version": o.version})
+    requested_permissions = factory.LazyFunction(list)
+    config = factory.LazyFunction(dict)
+    is_enabled = False
+
+
+class ReportFactory(_Base):
+    class Meta:
+        model = Report
+
+    kind = "access_review"
+    parameters = factory.LazyFunction(dict)
+    status = "queued"
+    progress = 0
+    requested_by = factory.SubFactory(UserFactory)

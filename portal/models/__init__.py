@@ -2,7 +2,7 @@
 
 from portal.models.audit import AuditHead, AuditLog
 from portal.models.ml_models import MODEL_STAGES, MLModel
-from portal.models.plugins import Plugin
+from portal.models.plugins import Plugin, PluginVersion
 from portal.models.reports import REPORT_STATUSES, Report
 from portal.models.roles import Role, UserRole
 from portal.models.sessions import UserSession
@@ -18,6 +18,7 @@ __all__ = [
     "MLModel",
     "PasswordToken",
     "Plugin",
+    "PluginVersion",
     "RecoveryCode",
     "Report",
     "Role",

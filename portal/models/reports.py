@@ -45,7 +45,10 @@ class Report(UUIDPrimaryKey, Timestamps, db.Model):
         Uuid, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
     )
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written by the running job every few seconds; a stale one means the worker died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     requested_by: Mapped[User | None] = relationship()
     workspace: Mapped[Workspace | None] = relationship()

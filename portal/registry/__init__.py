@@ -1,0 +1,1 @@
+"""The ML model registry at /models (named so that portal.models stays unambiguous)."""
