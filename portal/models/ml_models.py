@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -28,6 +28,15 @@ class MLModel(UUIDPrimaryKey, Timestamps, db.Model):
             "stage IN ('draft', 'staging', 'production', 'archived')", name="stage_valid"
         ),
         Index("ix_ml_models_stage", "stage"),
+        # At most one production version per workspace and name, whatever races happen.
+        Index(
+            "uq_ml_models_one_production",
+            "workspace_id",
+            "name",
+            unique=True,
+            postgresql_where=text("stage = 'production'"),
+            sqlite_where=text("stage = 'production'"),
+        ),
         Index("ix_ml_models_framework", "framework"),
     )
 
