@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
@@ -12,7 +13,8 @@ from flask.cli import AppGroup
 from portal.extensions import db
 from portal.jobs.worker import build_worker
 from portal.models import Role, User
-from portal.services.audit import verify_chain
+from portal.services.audit_head import parse_head
+from portal.services.audit_integrity import current_head, purge_before, verify_chain
 from portal.services.auth import find_user_by_email
 from portal.services.users import (
     UserRuleError,
@@ -82,9 +84,22 @@ def create_user_command(
 
 
 @audit_cli.command("verify")
-def audit_verify_command() -> None:
+@click.option(
+    "--head",
+    "head_json",
+    default=None,
+    help="A head printed by 'audit checkpoint' (JSON) to compare the chain with.",
+)
+def audit_verify_command(head_json: str | None) -> None:
     """Walk the audit chain; exit 1 naming the first row that does not verify."""
-    result = verify_chain()
+    heads = []
+    if head_json:
+        head = parse_head(head_json)
+        if head is None:
+            message = "not a head signed with this AUDIT_HMAC_KEY"
+            raise click.BadParameter(message, param_hint="--head")
+        heads.append(head)
+    result = verify_chain(heads=heads)
     if result.ok:
         click.echo(f"OK: {result.rows_checked} rows verified, chain head at seq {result.last_seq}.")
         return
@@ -94,6 +109,34 @@ def audit_verify_command() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint_command() -> None:
+    """Print the chain's head, signed, to keep off this machine (verify --head takes it)."""
+    click.echo(current_head().to_json())
+
+
+@audit_cli.command("purge")
+@click.option(
+    "--before",
+    "before",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Delete rows older than this UTC date (YYYY-MM-DD).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def audit_purge_command(before: datetime, yes: bool) -> None:
+    """Retention: delete rows before a date, leaving a checkpoint so the chain still verifies."""
+    cutoff = before.replace(tzinfo=UTC)
+    if not yes:
+        click.confirm(f"Delete every audit row created before {cutoff:%Y-%m-%d}?", abort=True)
+    result = purge_before(cutoff)
+    db.session.commit()
+    if result.rows == 0:
+        click.echo("Nothing to purge.")
+    else:
+        click.echo(f"Purged {result.rows} rows (through seq {result.through_seq}).")
 
 
 @click.command("seed-demo")

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -111,9 +112,12 @@ def redis_client(app: Flask) -> redis_lib.Redis:
 def _isolation(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     """Roll every test back (or, for live-server tests, empty the tables afterwards)."""
     app.extensions["omniscope.redis"].flushdb()
+    # The chain head recorded outside the database belongs to the test that wrote it.
+    (Path(app.instance_path) / "audit-head.json").unlink(missing_ok=True)
     if "live_server" in request.fixturenames or request.node.get_closest_marker("committed"):
         yield
         _empty_tables(app)
+        (Path(app.instance_path) / "audit-head.json").unlink(missing_ok=True)
         return
     with app.app_context():
         connection = db.engine.connect()

@@ -87,3 +87,35 @@ def test_welcome_explains_how_to_get_an_admin(app, app_ctx):
     result = _run(app, "welcome", "--url", "http://127.0.0.1:5000/login")
     assert "sign in at http://127.0.0.1:5000/login" in result.output
     assert "users create" in result.output and "--role Admin" in result.output
+
+
+def test_audit_checkpoint_and_verify_against_it(app, app_ctx):
+    _run(app, "seed-demo")
+    printed = _run(app, "audit", "checkpoint")
+    assert printed.exit_code == 0 and '"signature"' in printed.output
+    head = printed.output.strip()
+    assert _run(app, "audit", "verify", "--head", head).exit_code == 0
+    forged = head.replace('"seq": ', '"seq": 9')
+    bad = _run(app, "audit", "verify", "--head", forged)
+    assert bad.exit_code == 2 and "not a head signed" in bad.output
+    db.session.execute(text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"))
+    db.session.execute(text("DELETE FROM audit_logs WHERE seq = (SELECT max(seq) FROM audit_logs)"))
+    db.session.execute(
+        text(
+            "UPDATE audit_head SET seq = s.seq, hash = s.hash FROM "
+            "(SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1) s"
+        )
+    )
+    caught = _run(app, "audit", "verify", "--head", head)
+    assert caught.exit_code == 1 and "newest rows removed" in caught.output
+
+
+def test_audit_purge_command(app, app_ctx):
+    _run(app, "seed-demo")
+    nothing = _run(app, "audit", "purge", "--before", "2000-01-01", "--yes")
+    assert nothing.exit_code == 0 and "Nothing to purge" in nothing.output
+    bad_date = _run(app, "audit", "purge", "--before", "yesterday", "--yes")
+    assert bad_date.exit_code == 2
+    everything = _run(app, "audit", "purge", "--before", "2999-01-01", "--yes")
+    assert everything.exit_code == 0 and "Purged" in everything.output
+    assert _run(app, "audit", "verify").exit_code == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.services.audit import verify_chain
+from portal.services.audit_integrity import verify_chain
 
 
 def verify_audit_chain() -> dict[str, Any]:

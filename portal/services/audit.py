@@ -6,20 +6,20 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from flask import current_app, has_request_context
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from portal.extensions import db
 from portal.models import AuditHead, AuditLog, User
 from portal.models.base import utcnow
 from portal.request_meta import current_request_meta
+from portal.services.audit_head import publish_head
+from portal.services.tx import after_commit
 
 GENESIS_HASH = "0" * 64
 HEAD_ROW_ID = 1
@@ -80,6 +80,10 @@ class Action(StrEnum):
     REPORT_SUCCEEDED = "report.succeeded"
     REPORT_FAILED = "report.failed"
     REPORT_DOWNLOADED = "report.downloaded"
+    AUDIT_CHECKPOINT = "audit.checkpoint"
+    AUDIT_PURGED = "audit.purged"
+    AUDIT_VERIFIED = "audit.verified"
+    AUDIT_EXPORTED = "audit.exported"
 
 
 # Target types by model class name (the audit row names what was changed).
@@ -206,51 +210,10 @@ def record(
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
+    _publish_head_after_commit(row.seq, row.hash)
     return row
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    """Outcome of a chain walk: ok, or the first row that fails and why."""
-
-    ok: bool
-    rows_checked: int
-    last_seq: int
-    failed_seq: int | None = None
-    failed_id: str | None = None
-    problem: str | None = None
-
-
-def _walk(batch: int) -> Iterator[AuditLog]:
-    stmt = select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=batch)
-    yield from db.session.scalars(stmt)
-
-
-def verify_chain(batch: int = 2000) -> VerifyResult:
-    """Walk the whole trail in ``seq`` order (bounded memory) and name the first bad row."""
-    key = current_app.config["AUDIT_HMAC_KEY"].encode()
-    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    for row in _walk(batch):
-        problem = None
-        if row.seq != expected_seq:
-            problem = f"expected seq {expected_seq}, found {row.seq} (rows missing or reordered)"
-        elif row.prev_hash != expected_prev:
-            problem = "prev_hash does not match the previous row (row removed or reordered)"
-        elif not hmac.compare_digest(row.hash, compute_hash(row, key)):
-            problem = "hash does not match the row's content (row changed or forged)"
-        if problem:
-            return VerifyResult(False, checked, expected_seq - 1, row.seq, str(row.id), problem)
-        expected_prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
-        db.session.expunge(row)
-    head = db.session.get(AuditHead, HEAD_ROW_ID)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
-        return VerifyResult(
-            False,
-            checked,
-            expected_seq - 1,
-            head.seq,
-            None,
-            f"the chain ends at seq {expected_seq - 1} but its head says {head.seq} "
-            "(newest rows removed)",
-        )
-    return VerifyResult(True, checked, expected_seq - 1)
+def _publish_head_after_commit(seq: int, hash_: str) -> None:
+    """Once committed, copy the chain's head outside the database (Redis key, head file)."""
+    after_commit(lambda: publish_head(seq, hash_), key="audit-head")

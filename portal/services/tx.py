@@ -14,14 +14,19 @@ log = logging.getLogger(__name__)
 _KEY = "omniscope.after_commit"
 
 
-def after_commit(callback: Callable[[], object]) -> None:
-    """Run ``callback`` after the current transaction commits; drop it on rollback."""
-    db.session().info.setdefault(_KEY, []).append(callback)
+def after_commit(callback: Callable[[], object], *, key: str | None = None) -> None:
+    """Run ``callback`` after the current transaction commits; drop it on rollback.
+
+    With a ``key``, a later callback replaces an earlier one with the same key (only the
+    last of a transaction's chain heads needs publishing, say).
+    """
+    callbacks = db.session().info.setdefault(_KEY, {})
+    callbacks[key if key is not None else object()] = callback
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
-    for callback in session.info.pop(_KEY, []):
+    for callback in session.info.pop(_KEY, {}).values():
         try:
             callback()
         except Exception:

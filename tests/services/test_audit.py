@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from portal.extensions import db
 from portal.models import AuditHead, AuditLog
 from portal.services import audit
+from portal.services.audit_integrity import verify_chain
 from tests.factories import UserFactory
 
 
@@ -28,7 +29,7 @@ def test_rows_are_chained_in_seq_order(app_ctx):
         assert row.hash == audit.compute_hash(row)
     head = db.session.get(AuditHead, 1)
     assert (head.seq, head.hash) == (rows[-1].seq, rows[-1].hash)
-    assert audit.verify_chain().ok
+    assert verify_chain().ok
 
 
 def test_record_shares_the_callers_transaction(app_ctx):
@@ -58,7 +59,7 @@ def test_verify_names_a_changed_row(app_ctx):
         text("UPDATE audit_logs SET details = '{\"i\": 99}' WHERE id = :id"), {"id": rows[2].id}
     )
     db.session.expire_all()
-    result = audit.verify_chain()
+    result = verify_chain()
     assert not result.ok
     assert result.failed_seq == rows[2].seq
     assert "content" in result.problem
@@ -69,7 +70,7 @@ def test_verify_names_a_gap_where_a_row_was_deleted(app_ctx):
     db.session.execute(text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"))
     db.session.execute(text("DELETE FROM audit_logs WHERE id = :id"), {"id": rows[1].id})
     db.session.expire_all()
-    result = audit.verify_chain()
+    result = verify_chain()
     assert not result.ok and result.failed_seq == rows[2].seq
 
 
@@ -78,7 +79,7 @@ def test_verify_notices_the_newest_rows_removed(app_ctx):
     db.session.execute(text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"))
     db.session.execute(text("DELETE FROM audit_logs WHERE seq >= :s"), {"s": rows[3].seq})
     db.session.expire_all()
-    result = audit.verify_chain()
+    result = verify_chain()
     assert not result.ok and "newest rows removed" in result.problem
 
 
@@ -107,3 +108,87 @@ def test_purge_setting_allows_delete_only(app_ctx):
     savepoint.rollback()
     deleted = db.session.execute(text("DELETE FROM audit_logs WHERE action = 'test.event'"))
     assert deleted.rowcount == 2
+
+
+def _tamper(statement, **params):
+    db.session.execute(text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"))
+    db.session.execute(text(statement), params)
+    db.session.expire_all()
+
+
+def test_verify_names_swapped_rows(app_ctx):
+    rows = _record_some()
+    (a_id, a_seq), (b_id, b_seq) = (rows[1].id, rows[1].seq), (rows[2].id, rows[2].seq)
+    # Swap the two rows' positions: each keeps its content and hash, but not its place.
+    _tamper("UPDATE audit_logs SET seq = -1 WHERE id = :id", id=a_id)
+    _tamper("UPDATE audit_logs SET seq = :s WHERE id = :id", s=a_seq, id=b_id)
+    _tamper("UPDATE audit_logs SET seq = :s WHERE id = :id", s=b_seq, id=a_id)
+    result = verify_chain()
+    assert not result.ok and result.failed_seq == a_seq
+
+
+def test_verify_names_a_row_inserted_with_a_forged_hash(app_ctx):
+    rows = _record_some()
+    forged = rows[2]
+    _tamper(
+        "UPDATE audit_logs SET actor_email = 'mallory@example.org', hash = :h WHERE id = :id",
+        h="f" * 64,
+        id=forged.id,
+    )
+    result = verify_chain()
+    assert not result.ok and result.failed_seq == forged.seq
+    assert "changed or forged" in result.problem
+
+
+def test_external_head_catches_newest_rows_removed_with_head_row_fixed(app, app_ctx):
+    from portal.services.audit_head import make_head
+
+    rows = _record_some()
+    newest, keep = rows[-1].seq, (rows[2].seq, rows[2].hash)
+    remembered = make_head(newest, rows[-1].hash)
+    _tamper("DELETE FROM audit_logs WHERE seq >= :s", s=rows[3].seq)
+    # The attacker also fixes the head row, so the chain agrees with itself.
+    _tamper("UPDATE audit_head SET seq = :s, hash = :h", s=keep[0], h=keep[1])
+    result = verify_chain(heads=[remembered])
+    assert not result.ok
+    assert f"a head at seq {newest} was recorded" in result.problem
+
+
+def test_forged_external_head_is_ignored(app_ctx):
+    from portal.services.audit_head import parse_head
+
+    _record_some(2)
+    assert parse_head('{"seq": 999, "hash": "x", "at": "now", "signature": "bad"}') is None
+    assert verify_chain().ok
+
+
+def test_purge_leaves_a_verifiable_chain(app_ctx, monkeypatch, audit_rows):
+    from datetime import timedelta
+
+    from portal.models.base import utcnow
+    from portal.services.audit_integrity import purge_before
+
+    past = utcnow() - timedelta(days=400)
+    monkeypatch.setattr(audit, "utcnow", lambda: past)  # these rows were written long ago
+    old = _record_some(4)
+    monkeypatch.undo()
+    kept = _record_some(2)
+    result = purge_before(utcnow() - timedelta(days=365))
+    assert result.rows == old[-1].seq and result.through_seq == old[-1].seq
+    remaining = db.session.scalars(select(AuditLog).order_by(AuditLog.seq)).all()
+    assert remaining[0].seq == old[-1].seq + 1
+    assert [r.seq for r in kept] == [r.seq for r in remaining[:2]]
+    assert [r.action for r in remaining[-2:]] == ["audit.checkpoint", "audit.purged"]
+    checkpoint = remaining[-2].details
+    assert checkpoint["purged_through_seq"] == old[-1].seq
+    assert checkpoint["purged_through_hash"] == old[-1].hash
+    assert verify_chain().ok
+
+
+def test_rows_missing_at_the_start_without_checkpoint_fail(app_ctx):
+    first = _record_some(3)[0].seq
+    assert first == 1  # each test starts from an empty trail (rolled back)
+    _tamper("DELETE FROM audit_logs WHERE seq = 1")
+    result = verify_chain()
+    assert not result.ok and result.failed_seq == 2
+    assert "no purge checkpoint" in result.problem

@@ -1,0 +1,131 @@
+"""The audit chain's head kept outside the database: a Redis key and a file under instance/.
+
+Deleting the newest audit rows (and fixing ``audit_head`` to match) would leave a chain
+that verifies by itself; the verifier compares it with the newest head recorded here, and
+``flask audit checkpoint`` prints a signed head to keep off the machine.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from redis.exceptions import RedisError, WatchError
+
+from portal.extensions import get_redis
+from portal.models.base import utcnow
+
+log = logging.getLogger(__name__)
+REDIS_KEY = "omniscope:audit:head"
+FILE_NAME = "audit-head.json"
+
+@dataclass(frozen=True)
+class Head:
+    """A recorded chain head: the newest seq and its hash, signed with the audit key."""
+
+    seq: int
+    hash: str
+    at: str
+    signature: str
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=True)
+
+
+def _sign(seq: int, hash_: str, at: str) -> str:
+    key = current_app.config["AUDIT_HMAC_KEY"].encode()
+    return hmac.new(key, f"head:{seq}:{hash_}:{at}".encode(), hashlib.sha256).hexdigest()
+
+
+def make_head(seq: int, hash_: str) -> Head:
+    """A signed head for ``seq``/``hash_`` as of now."""
+    at = utcnow().isoformat()
+    return Head(seq, hash_, at, _sign(seq, hash_, at))
+
+
+def parse_head(text: str) -> Head | None:
+    """A head from its JSON, or None when malformed or its signature does not verify."""
+    try:
+        data = json.loads(text)
+        head = Head(int(data["seq"]), str(data["hash"]), str(data["at"]), str(data["signature"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    expected = _sign(head.seq, head.hash, head.at)
+    return head if hmac.compare_digest(expected, head.signature) else None
+
+
+def head_file() -> Path:
+    return Path(current_app.instance_path) / FILE_NAME
+
+
+def publish_head(seq: int, hash_: str) -> None:
+    """Record a newer head in Redis and in the head file (failures are logged)."""
+    head = make_head(seq, hash_)
+    try:
+        _set_redis_if_newer(head)
+    except RedisError:
+        log.warning("could not publish the audit head to Redis", exc_info=True)
+    try:
+        _write_file_if_newer(head)
+    except OSError:
+        log.warning("could not write the audit head file", exc_info=True)
+
+
+def _set_redis_if_newer(head: Head) -> None:
+    # Several processes publish: only ever move the recorded head forward (WATCH/MULTI).
+    with get_redis().pipeline() as pipe:
+        for _ in range(5):
+            try:
+                pipe.watch(REDIS_KEY)
+                raw = pipe.get(REDIS_KEY)
+                current = parse_head(raw.decode()) if raw else None
+                if current is not None and current.seq >= head.seq:
+                    pipe.unwatch()
+                    return
+                pipe.multi()
+                pipe.set(REDIS_KEY, head.to_json())
+                pipe.execute()
+                return
+            except WatchError:
+                continue
+
+
+def _write_file_if_newer(head: Head) -> None:
+    path = head_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        current = read_file_head()
+        if current is not None and current.seq >= head.seq:
+            return
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(head.to_json())
+        os.replace(tmp, path)
+
+
+def read_file_head() -> Head | None:
+    try:
+        return parse_head(head_file().read_text())
+    except OSError:
+        return None
+
+
+def read_redis_head() -> Head | None:
+    try:
+        raw = get_redis().get(REDIS_KEY)
+    except RedisError:
+        return None
+    return parse_head(raw.decode()) if raw else None
+
+
+def newest_known_head(extra: list[Head] | None = None) -> Head | None:
+    """The newest valid head among Redis, the file and any given ones."""
+    heads = [h for h in (read_redis_head(), read_file_head(), *(extra or [])) if h is not None]
+    return max(heads, key=lambda h: h.seq, default=None)

@@ -1,0 +1,147 @@
+"""Checking and maintaining the audit chain: verify, checkpoint, retention purge."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete, func, select, text
+
+from portal.extensions import db
+from portal.models import AuditHead, AuditLog, User
+from portal.services import audit
+from portal.services.audit_head import Head, make_head, newest_known_head
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of a chain walk: ok, or the first row that fails and why."""
+
+    ok: bool
+    rows_checked: int
+    last_seq: int
+    failed_seq: int | None = None
+    failed_id: str | None = None
+    problem: str | None = None
+
+
+def _walk(batch: int) -> Iterator[AuditLog]:
+    stmt = select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=batch)
+    yield from db.session.scalars(stmt)
+
+
+def _purge_checkpoint(first: AuditLog) -> bool:
+    """True when a checkpoint row vouches for the rows before ``first`` having been purged."""
+    stmt = select(AuditLog.details).where(AuditLog.action == audit.Action.AUDIT_CHECKPOINT)
+    for details in db.session.scalars(stmt):
+        if (
+            details.get("purged_through_seq") == first.seq - 1
+            and details.get("purged_through_hash") == first.prev_hash
+        ):
+            return True
+    return False
+
+
+def verify_chain(batch: int = 2000, heads: list[Head] | None = None) -> VerifyResult:
+    """Walk the trail in ``seq`` order (bounded memory) and name the first row that fails.
+
+    Catches changed, deleted, reordered and forged rows, rows purged without a
+    checkpoint, and the newest rows deleted (against ``audit_head`` and the newest head
+    recorded outside the database, plus any ``heads`` given).
+    """
+    key = current_app.config["AUDIT_HMAC_KEY"].encode()
+    expected_prev, expected_seq, checked = audit.GENESIS_HASH, 1, 0
+    hashes_at: dict[int, str] = {}
+    external = newest_known_head(heads)
+    for row in _walk(batch):
+        problem = None
+        if checked == 0 and row.seq != 1:
+            if _purge_checkpoint(row):
+                expected_prev, expected_seq = row.prev_hash, row.seq
+            else:
+                problem = (
+                    f"rows before seq {row.seq} are missing and no purge checkpoint covers them"
+                )
+        if problem is None and row.seq != expected_seq:
+            problem = f"expected seq {expected_seq}, found {row.seq} (rows missing or reordered)"
+        elif problem is None and row.prev_hash != expected_prev:
+            problem = "prev_hash does not match the previous row (row removed or reordered)"
+        elif problem is None and not hmac.compare_digest(row.hash, audit.compute_hash(row, key)):
+            problem = "hash does not match the row's content (row changed or forged)"
+        if problem:
+            return VerifyResult(False, checked, expected_seq - 1, row.seq, str(row.id), problem)
+        if external is not None and row.seq == external.seq:
+            hashes_at[row.seq] = row.hash
+        expected_prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
+        db.session.expunge(row)
+    last = expected_seq - 1
+    head = db.session.get(AuditHead, audit.HEAD_ROW_ID)
+    if head is not None and (head.seq != last or head.hash != expected_prev):
+        return VerifyResult(
+            False, checked, last, head.seq, None,
+            f"the chain ends at seq {last} but its head row says {head.seq} (newest rows removed)",
+        )  # fmt: skip
+    if external is not None:
+        if external.seq > last:
+            return VerifyResult(
+                False, checked, last, external.seq, None,
+                f"the chain ends at seq {last} but a head at seq {external.seq} was recorded "
+                f"on {external.at} (newest rows removed)",
+            )  # fmt: skip
+        if external.seq in hashes_at and hashes_at[external.seq] != external.hash:
+            return VerifyResult(
+                False, checked, last, external.seq, None,
+                f"row {external.seq} differs from the head recorded on {external.at} "
+                "(the chain was rewritten)",
+            )  # fmt: skip
+    return VerifyResult(True, checked, last)
+
+
+def current_head() -> Head:
+    """A signed head for the chain as it is now (to keep off the machine)."""
+    head = db.session.get(AuditHead, audit.HEAD_ROW_ID)
+    return make_head(head.seq, head.hash)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    rows: int
+    through_seq: int | None
+
+
+def purge_before(cutoff: datetime, *, actor: User | None = None) -> PurgeResult:
+    """Delete rows older than ``cutoff`` through the one sanctioned path.
+
+    A checkpoint row (the last purged seq and hash) is written first, so the remaining
+    chain still verifies, then the purge itself is recorded; all in one transaction.
+    """
+    through = db.session.execute(
+        select(AuditLog.seq, AuditLog.hash)
+        .where(AuditLog.created_at < cutoff)
+        .order_by(AuditLog.seq.desc())
+        .limit(1)
+    ).first()
+    if through is None:
+        return PurgeResult(0, None)
+    seq, hash_ = through
+    count = db.session.scalar(select(func.count()).where(AuditLog.seq <= seq)) or 0
+    audit.record(
+        audit.Action.AUDIT_CHECKPOINT,
+        actor=actor,
+        target_type="audit",
+        details={"purged_through_seq": seq, "purged_through_hash": hash_, "rows": count},
+    )
+    if db.engine.dialect.name == "postgresql":
+        # The append-only trigger lets this transaction (and only it) delete.
+        db.session.execute(text("SET LOCAL omniscope.audit_purge = 'on'"))
+    db.session.execute(delete(AuditLog).where(AuditLog.seq <= seq))
+    audit.record(
+        audit.Action.AUDIT_PURGED,
+        actor=actor,
+        target_type="audit",
+        details={"before": cutoff, "rows": count, "through_seq": seq},
+    )
+    return PurgeResult(count, seq)
