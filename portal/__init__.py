@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import errors, extensions, navigation, request_meta
 from portal.account.routes import bp as account_bp
+from portal.audit.routes import bp as audit_bp
 from portal.auth import session_loader  # noqa: F401  (registers Flask-Login's user loader)
 from portal.auth.routes import bp as auth_bp
 from portal.cli import register_cli
@@ -38,6 +39,7 @@ BLUEPRINTS = (
     registry_bp,
     reports_bp,
     plugins_bp,
+    audit_bp,
     system_bp,
 )
 

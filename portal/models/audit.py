@@ -23,6 +23,8 @@ class AuditLog(UUIDPrimaryKey, db.Model):
         Index("ix_audit_logs_target_seq", "target_type", "target_id", "seq"),
         Index("ix_audit_logs_workspace_id_seq", "workspace_id", "seq"),
         Index("ix_audit_logs_created_at", "created_at"),
+        Index("ix_audit_logs_actor_email_seq", "actor_email", "seq"),
+        Index("ix_audit_logs_ip_seq", "ip", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
