@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
@@ -21,6 +22,7 @@ NAMESPACE_TTLS: dict[str, int] = {
     "pathways": 7 * 24 * 3600,
     "papers": 30 * 24 * 3600,
     "ratelimit": 60,
+    "dashboard": 30,
 }
 PREFIX = "omniscope"
 
@@ -101,6 +103,16 @@ class CacheManager:
         except RedisError:
             log.warning("cache add failed for %s", namespace, exc_info=True)
             return False
+
+    def get_or_compute(
+        self, namespace: str, key: str, compute: Callable[[], Any], ttl: int | None = None
+    ) -> Any:
+        """The cached JSON value, or ``compute()`` stored for next time (Redis down: computed)."""
+        value = self.get_json(namespace, key)
+        if value is None:
+            value = compute()
+            self.set_json(namespace, key, value, ttl)
+        return value
 
     def ping(self) -> bool:
         """True when Redis answers."""

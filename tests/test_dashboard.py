@@ -42,3 +42,25 @@ def test_members_count_only_their_workspaces(client, sign_in, app_ctx):
     db.session.flush()
     sign_in("member@example.org")
     assert _tile(client.get("/").get_data(as_text=True), "Workspaces") == 1
+
+
+def test_admin_sees_chart_failed_sign_ins_and_mfa_adoption(client, sign_in, app_ctx):
+    UserFactory(email="chart@example.org", roles=["Admin"], mfa=True)
+    UserFactory.create_batch(3)
+    sign_in("nobody@example.org", "wrong password!")
+    sign_in("chart@example.org")
+    page = client.get("/").get_data(as_text=True)
+    days = re.findall(r'data-day="([0-9-]+)" data-count="(\d+)"', page)
+    assert len(days) == 30
+    assert int(days[-1][1]) >= 2  # today: the failure and the sign-in at least
+    assert f"/audit?date_from={days[-1][0]}&amp;date_to={days[-1][0]}" in page
+    assert _tile(page, "Failed sign-ins") == 1
+    assert "/audit?action=auth.login.failure" in page
+    assert re.search(r'data-tile="MFA adoption">25%<', page)  # 1 of 4 active users
+
+
+def test_researcher_sees_no_chart(client, sign_in, app_ctx):
+    UserFactory(email="plain@example.org", roles=["Researcher"])
+    sign_in("plain@example.org")
+    page = client.get("/").get_data(as_text=True)
+    assert "data-events-chart" not in page and "Failed sign-ins" not in page

@@ -1,12 +1,13 @@
-"""/ : live counts."""
+"""/ : live counts, events per day, failed sign-ins and MFA adoption."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from portal.dashboard.chart import HEIGHT, WIDTH, bars
 from portal.security.permissions import Access, require
-from portal.services.dashboard import dashboard_tiles
+from portal.services.dashboard import dashboard_data
 
 bp = Blueprint("dashboard", __name__)
 
@@ -15,4 +16,11 @@ bp = Blueprint("dashboard", __name__)
 @require(Access.SIGNED_IN)
 def index() -> str:
     """The dashboard."""
-    return render_template("dashboard/index.html", tiles=dashboard_tiles(current_user))
+    data = dashboard_data(current_user)
+    return render_template(
+        "dashboard/index.html",
+        data=data,
+        bars=bars([tuple(point) for point in data["chart"]]) if data["audit"] else [],
+        chart_width=WIDTH,
+        chart_height=HEIGHT,
+    )
