@@ -121,3 +121,94 @@ def add_bench_admin(url: str) -> str:
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
     return "bench-admin@example.org"
+
+
+ACTIONS = [
+    ("auth.login.success", "user", 30), ("auth.login.failure", "user", 6),
+    ("auth.logout", "user", 10), ("user.updated", "user", 8), ("user.role.granted", "user", 3),
+    ("model.registered", "model", 10), ("model.stage.changed", "model", 6),
+    ("report.requested", "report", 8), ("report.downloaded", "report", 5),
+    ("workspace.member.added", "workspace_member", 4), ("plugin.configured", "plugin", 2),
+    ("session.ended", "session", 8),
+]  # fmt: skip
+AUDIT_DAYS = 365
+
+
+def load_audit(url: str, total: int, hmac_key: str, seed: int = 11) -> int:
+    """Extend the audit trail to ``total`` rows with a valid HMAC chain (COPY); returns rows added.
+
+    Rows spread over the last year, newest last, by the users already loaded; about a
+    third belong to workspaces.
+    """
+    import hashlib
+    import hmac
+    import json
+
+    rng = random.Random(seed + total)
+    key = hmac_key.encode()
+    weighted = [a for a in ACTIONS for _ in range(a[2])]
+    with psycopg.connect(url) as conn:
+        head_seq, head_hash = conn.execute(
+            "SELECT seq, hash FROM audit_head WHERE id = 1"
+        ).fetchone()
+        if head_seq >= total:
+            return 0
+        actors = conn.execute("SELECT id, email FROM users ORDER BY email LIMIT 5000").fetchall()
+        workspaces = [r[0] for r in conn.execute("SELECT id FROM workspaces").fetchall()]
+        if not workspaces:
+            owner = actors[0][0]
+            with (
+                conn.cursor() as cur,
+                cur.copy(
+                    "COPY workspaces (id, name, slug, description, owner_id, settings, is_archived,"
+                    " version, created_at, updated_at) FROM STDIN"
+                ) as copy,
+            ):
+                for n in range(200):
+                    ws = uuid.UUID(int=rng.getrandbits(128), version=4)
+                    workspaces.append(ws)
+                    copy.write_row((ws, f"Bench workspace {n}", f"bench-{n}", "", owner, "{}",
+                                    False, 1, EPOCH, EPOCH))  # fmt: skip
+        now = datetime.now(UTC)
+        start = now - timedelta(days=AUDIT_DAYS)
+        step = (now - start) / (total - head_seq + 1)
+        added, prev = 0, head_hash
+        columns = (
+            "id, seq, created_at, actor_id, actor_email, action, target_type, target_id,"
+            " workspace_id, ip, user_agent, request_id, details, prev_hash, hash"
+        )
+        # The append-only trigger guards UPDATE/DELETE only; COPY appends.
+        with conn.cursor() as cur, cur.copy(f"COPY audit_logs ({columns}) FROM STDIN") as copy:
+            for seq in range(head_seq + 1, total + 1):
+                action, target_type, _ = rng.choice(weighted)
+                actor_id, actor_email = rng.choice(actors)
+                workspace = rng.choice(workspaces) if rng.random() < 0.35 else None
+                created = start + step * (seq - head_seq)
+                row = {
+                    "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "seq": seq,
+                    "created_at": created.isoformat(timespec="microseconds"),
+                    "actor_id": str(actor_id),
+                    "actor_email": actor_email,
+                    "action": action,
+                    "target_type": target_type,
+                    "target_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "workspace_id": str(workspace) if workspace else None,
+                    "ip": f"10.{seq % 250}.{seq % 199}.{seq % 97}",
+                    "user_agent": "Mozilla/5.0 (bench)",
+                    "request_id": f"{rng.getrandbits(128):032x}",
+                    "details": {"n": seq % 1000},
+                    "prev_hash": prev,
+                }
+                canonical = json.dumps(row, sort_keys=True, separators=(",", ":")).encode()
+                digest = hmac.new(key, canonical, hashlib.sha256).hexdigest()
+                copy.write_row((
+                    row["id"], seq, created, actor_id, actor_email, action, target_type,
+                    row["target_id"], workspace, row["ip"], row["user_agent"], row["request_id"],
+                    json.dumps(row["details"]), prev, digest,
+                ))  # fmt: skip
+                prev, added = digest, added + 1
+        conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1", (total, prev))
+        conn.commit()
+        conn.execute("ANALYZE audit_logs")
+    return added

@@ -15,9 +15,14 @@ from portal.config import load_settings
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.pagination import parse_page_request
+from portal.services.audit_queries import AuditFilters, list_events
 from portal.services.user_queries import UserFilters, list_users
 
 ROOT = Path(__file__).resolve().parent.parent
+
+AUDIT_PAGE = """<!doctype html><title>floor</title><table><tbody>
+{% for row in result.page.items %}{% include "audit/_row.html" %}{% endfor %}
+</tbody></table>"""
 
 USERS_PAGE = """<!doctype html><title>floor</title><table><tbody>
 {% for user in result.page.items %}{% include "users/_row.html" %}{% endfor %}
@@ -34,10 +39,11 @@ def create_floor_app() -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"prepare_threshold": None}},
     )
     db.init_app(app)
-    # The row template links to the user page: give url_for an endpoint of that name.
-    users = Blueprint("users", __name__)
-    users.add_url_rule("/users/<uuid:user_id>", "detail", lambda user_id: "")
-    app.register_blueprint(users)
+    # The row templates link to detail pages: give url_for endpoints of those names.
+    for name, rule, arg in (("users", "/users/", "user_id"), ("audit", "/audit/", "event_id")):
+        blueprint = Blueprint(name, __name__)
+        blueprint.add_url_rule(f"{rule}<uuid:{arg}>", "detail", lambda **_: "")
+        app.register_blueprint(blueprint)
 
     @app.get("/healthz")
     def healthz():
@@ -49,7 +55,23 @@ def create_floor_app() -> Flask:
         result = list_users(filters, parse_page_request(request.args), sort="email")
         return render_template_string(USERS_PAGE, result=result, now=utcnow())
 
+    @app.get("/audit")
+    def audit_list():
+        filters = AuditFilters(
+            actor=request.args.get("actor", ""), action=request.args.get("action", "")
+        )
+        result = list_events(ALL_SEEING, filters, parse_page_request(request.args))
+        return render_template_string(AUDIT_PAGE, result=result)
+
     return app
 
 
+class _AllSeeing:
+    """The floor signs nobody in: it reads the whole trail, as an Admin would."""
+
+    def can(self, permission: str) -> bool:
+        return True
+
+
+ALL_SEEING = _AllSeeing()
 app = create_floor_app()

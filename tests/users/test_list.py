@@ -160,8 +160,8 @@ def test_filter_values_are_kept_in_the_form_and_links(client, admin):
     )
     page = text(response)
     assert 'value="user"' in page
-    assert '<option selected value="Viewer">' in page
-    assert '<option selected value="name">' in page
+    assert '<option value="Viewer" selected>' in page
+    assert '<option value="name" selected>' in page
     next_url = link(NEXT_LINK, response)
     for part in ("q=user", "role=Viewer", "mfa=no", "sort=name", "per_page=2", "after="):
         assert part in next_url
