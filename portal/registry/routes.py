@@ -2,6 +2,201 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import uuid
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.exceptions import BadRequest, Conflict, HTTPException
+
+from portal.extensions import db
+from portal.models import MLModel, User
+from portal.pagination import parse_page_request
+from portal.registry.forms import ModelFilterForm, ModelRegisterForm, StageChangeForm
+from portal.security.permissions import Permission, require
+from portal.services.ml_model_queries import (
+    HISTORY_LIMIT,
+    compare_metrics,
+    contributable_workspaces,
+    get_visible_model,
+    list_models,
+    stage_history,
+    version_history,
+    visible_workspaces,
+)
+from portal.services.ml_models import (
+    FRAMEWORKS,
+    TASKS,
+    TRANSITIONS,
+    DuplicateVersionError,
+    ModelRuleError,
+    StaleStageError,
+    change_stage,
+    may_change_stage,
+    register_model,
+)
+from portal.services.workspace_access import get_workspace_for
 
 bp = Blueprint("registry", __name__, url_prefix="/models")
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"framework_labels": FRAMEWORKS, "task_labels": TASKS}
+
+
+def _me() -> User:
+    """The signed-in user."""
+    return current_user._get_current_object()
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+@bp.get("")
+@require(Permission.MODELS_VIEW)
+def index() -> ResponseReturnValue:
+    """Search, filter and page through the model versions of one's workspaces."""
+    user = _me()
+    form = ModelFilterForm(formdata=request.args)
+    form.set_workspaces(visible_workspaces(user))
+    if not form.validate():
+        raise BadRequest(description=form.first_error())
+    page_request = parse_page_request(request.args)
+    result = list_models(
+        user,
+        form.filters(),
+        page_request,
+        sort=form.sort.data,
+        descending=form.order.data == "desc",
+    )
+    args = form.link_args()
+    if "per_page" in request.args:
+        args["per_page"] = str(page_request.per_page)
+    return render_template("registry/index.html", form=form, result=result, args=args)
+
+
+def _render_form(form: ModelRegisterForm, status: int = 200) -> Any:
+    return render_template("registry/form.html", form=form), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.MODELS_REGISTER)
+def new() -> ResponseReturnValue:
+    """Register a model version (in draft) in a workspace one owns or edits."""
+    user = _me()
+    form = ModelRegisterForm()
+    form.set_workspaces(contributable_workspaces(user))
+    if not form.is_submitted() and request.args.get("workspace"):
+        form.workspace.data = request.args["workspace"]
+    if not form.validate_on_submit():
+        return _render_form(form, 400 if form.is_submitted() else 200)
+    try:
+        workspace = get_workspace_for(user, form.workspace_id, "contribute")
+    except HTTPException as exc:  # 404 unseen, 403 not a contributor, 409 archived
+        form.workspace.errors.append(exc.description)
+        return _render_form(form, exc.code or 400)
+    try:
+        model = register_model(
+            workspace,
+            name=form.name.data,
+            version=form.version.data,
+            framework=form.framework.data,
+            task=form.task.data,
+            artifact_uri=form.artifact_uri.data,
+            metrics=form.metrics.parsed,
+            parameters=form.parameters.parsed,
+            actor=user,
+        )
+    except ModelRuleError as exc:
+        db.session.rollback()
+        errors = form.version.errors if isinstance(exc, DuplicateVersionError) else form.form_errors
+        errors.append(str(exc))
+        return _render_form(form, 400)
+    db.session.commit()
+    flash(f"Registered {model.name} {model.version} in {workspace.name}, in draft.", "success")
+    return redirect(url_for("registry.detail", model_id=model.id), 303)
+
+
+def _render_detail(
+    model: MLModel, form: StageChangeForm | None = None, status: int = 200, problem: str = ""
+) -> Any:
+    form = form or StageChangeForm(formdata=None)
+    form.offer(model.stage, TRANSITIONS[model.stage])
+    page = render_template(
+        "registry/detail.html",
+        model=model,
+        form=form,
+        can_stage=may_change_stage(_me(), model),
+        problem=problem,
+        versions=version_history(model),
+        history_limit=HISTORY_LIMIT,
+        events=stage_history(model),
+        metrics_json=_pretty(model.metrics),
+        parameters_json=_pretty(model.parameters),
+    )
+    return page, status
+
+
+@bp.get("/<uuid:model_id>")
+@require(Permission.MODELS_VIEW)
+def detail(model_id: uuid.UUID) -> ResponseReturnValue:
+    """A version's fields, metrics, parameters, stage history and sibling versions."""
+    return _render_detail(get_visible_model(_me(), model_id))
+
+
+@bp.post("/<uuid:model_id>/stage")
+@require(Permission.MODELS_STAGE)
+def stage(model_id: uuid.UUID) -> ResponseReturnValue:
+    """Move a version to another stage (with a reason); 409 when the page was stale."""
+    user = _me()
+    model = get_visible_model(user, model_id)
+    try:
+        get_workspace_for(user, model.workspace_id, "contribute")  # 403 unless a contributor
+    except Conflict as exc:  # archived workspace: read-only
+        return _render_detail(model, status=409, problem=exc.description or "")
+    form = StageChangeForm()
+    if not form.validate_on_submit():
+        return _render_detail(model, form, 400)
+    try:
+        change = change_stage(
+            model,
+            to_stage=form.stage.data,
+            reason=form.reason.data,
+            expected_stage=form.expected_stage.data,
+            actor=user,
+        )
+    except ModelRuleError as exc:
+        db.session.rollback()
+        stale = isinstance(exc, StaleStageError)
+        if stale:
+            form.rebase(model.stage)
+        return _render_detail(model, form, 409 if stale else 400, str(exc))
+    db.session.commit()
+    message = f"{model.name} {model.version} moved from {change.from_stage} to {change.to_stage}."
+    if change.archived_previous is not None:
+        message += f" Version {change.archived_previous.version} was archived."
+    flash(message, "success")
+    return redirect(url_for("registry.detail", model_id=model.id), 303)
+
+
+def _model_id_arg(name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.args.get(name) or "")
+    except ValueError as exc:
+        raise BadRequest(description=f"'{name}' must be the id of a model version.") from exc
+
+
+@bp.get("/compare")
+@require(Permission.MODELS_VIEW)
+def compare() -> ResponseReturnValue:
+    """Two versions' metrics side by side, with the difference b - a."""
+    a_id, b_id = _model_id_arg("a"), _model_id_arg("b")
+    if a_id == b_id:
+        raise BadRequest(description="Choose two different versions to compare.")
+    user = _me()
+    a, b = get_visible_model(user, a_id), get_visible_model(user, b_id)
+    return render_template("registry/compare.html", a=a, b=b, rows=compare_metrics(a, b))
