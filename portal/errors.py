@@ -14,7 +14,7 @@ from portal.request_meta import current_request_meta
 
 log = logging.getLogger(__name__)
 
-PAGES = {400, 403, 404, 405, 413, 429, 500, 503}
+PAGES = {400, 403, 404, 405, 409, 410, 413, 429, 500, 503}
 
 
 def _render(error: HTTPException, template: str | None = None) -> tuple[str, int, dict]:
