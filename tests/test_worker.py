@@ -37,6 +37,8 @@ def test_flask_worker_command_runs_a_job_in_the_app_context(app, database_url):
         "REDIS_URL": REDIS_URL,
         "AUDIT_HMAC_KEY": TEST_SETTINGS["AUDIT_HMAC_KEY"],
         "RQ_WORKER_THREAD": "0",
+        # The app's own instance folder: the audit head file the verifier compares with.
+        "PORTAL_INSTANCE_DIR": app.instance_path,
     }
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],

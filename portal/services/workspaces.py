@@ -1,32 +1,133 @@
-"""Workspaces and their membership."""
+"""Workspaces and their membership: creation, edits, archiving, members, ownership."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import User, Workspace, WorkspaceMember
+from portal.models.base import snapshot
 from portal.services import audit
+from portal.services.auth import find_user_by_email
+from portal.services.tx import lock_for_update
+from portal.services.workspace_access import ARCHIVED_MESSAGE, manages_all, membership
+from portal.services.workspace_queries import (
+    SLUG_RE,
+    current_member,
+    free_slug,
+    get_workspace_by_slug,
+    is_eligible_owner,
+)
+
+MEMBER_ROLES = ("editor", "viewer")  # what can be given; "owner" comes with ownership
+AS_WORDS = {"owner": "the owner", "editor": "an editor", "viewer": "a viewer"}
+EDITABLE_FIELDS = ("name", "description", "settings")
+CONFLICT_MESSAGE = (
+    "Someone else changed this workspace while you were editing. Nothing was saved: "
+    "check the current values and submit again."
+)
 
 
 class WorkspaceRuleError(ValueError):
     """A workspace change that the portal's rules refuse; the message is for the person."""
 
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field  # the form field the message belongs to, if any
 
-def get_workspace_by_slug(slug: str) -> Workspace | None:
-    """The workspace with this short name, if any."""
-    return db.session.scalar(select(Workspace).where(Workspace.slug == slug))
+
+class WorkspaceConflictError(WorkspaceRuleError):
+    """The workspace or membership changed since the form was rendered."""
+
+
+class WorkspaceArchivedError(WorkspaceRuleError):
+    """The workspace is archived, so read-only."""
+
+
+def _flush() -> None:
+    """Flush, turning a lost race (version, deleted row, unique key) into a rule error."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise WorkspaceConflictError(CONFLICT_MESSAGE) from exc
+    except IntegrityError as exc:
+        raise WorkspaceConflictError("A clashing change was saved meanwhile; try again.") from exc
+
+
+def _lock_open(workspace: Workspace) -> None:
+    """Lock the workspace row (reloading it) and refuse if it is archived."""
+    # Every change locks the workspace first: one that raced an archive is refused, and
+    # member changes of a workspace happen one at a time, so the owner rules hold.
+    lock_for_update(workspace)
+    if workspace.is_archived:
+        raise WorkspaceArchivedError(ARCHIVED_MESSAGE)
+
+
+def _reload(member: WorkspaceMember) -> WorkspaceMember:
+    """The membership as it is now (after the workspace lock); conflict if it is gone."""
+    current = current_member(member.id)
+    if current is None:
+        raise WorkspaceConflictError("That membership no longer exists; nothing was changed.")
+    return current
+
+
+def resolve_owner(email: str) -> User:
+    """The active PI with this email, or a rule error naming what is wrong."""
+    user = find_user_by_email(email)
+    if user is None or not is_eligible_owner(user):
+        why = "has no account" if user is None else "is deactivated" if not user.is_active else ""
+        why = why or "does not hold the PI role"
+        raise WorkspaceRuleError(
+            f"{email} {why}: only an active PI can own a workspace.", field="owner_email"
+        )
+    return user
+
+
+def new_workspace(
+    *, name: str, slug: str | None, description: str, owner_email: str | None, actor: User
+) -> Workspace:
+    """Create a workspace from the form: an Admin names any PI as owner; anyone else owns
+    what they create (and must be a PI). Without a short name one is made from the name."""
+    if manages_all(actor) and owner_email:
+        owner = resolve_owner(owner_email)
+    elif is_eligible_owner(actor):
+        owner = actor
+    else:
+        raise WorkspaceRuleError(
+            "Only a PI can own a workspace: ask an administrator to create it for a PI.",
+            field="owner_email",
+        )
+    slug = slug or free_slug(name)
+    if slug is None:
+        raise WorkspaceRuleError(
+            "Enter a short name: none can be made from this name.", field="slug"
+        )
+    return create_workspace(name=name, slug=slug, owner=owner, description=description, actor=actor)
 
 
 def create_workspace(
     *, name: str, slug: str, owner: User, description: str = "", actor: User | None
 ) -> Workspace:
-    """Create a workspace owned by ``owner`` (who becomes its first member)."""
+    """Create a workspace owned by ``owner`` (a PI, who becomes its first member)."""
+    if not SLUG_RE.fullmatch(slug):
+        raise WorkspaceRuleError(
+            "Use 2 to 100 lower-case letters, digits and hyphens.", field="slug"
+        )
     if get_workspace_by_slug(slug) is not None:
-        raise WorkspaceRuleError(f"The short name {slug!r} is taken.")
-    workspace = Workspace(name=name, slug=slug, description=description, owner_id=owner.id)
+        raise WorkspaceRuleError(f"The short name {slug!r} is taken.", field="slug")
+    if not is_eligible_owner(owner):
+        raise WorkspaceRuleError(
+            f"{owner.email} cannot own a workspace: only an active PI can.", field="owner_email"
+        )
+    workspace = Workspace(name=name, slug=slug, description=description, owner=owner, settings={})
     db.session.add(workspace)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # another request took the slug a moment ago
+        raise WorkspaceRuleError(f"The short name {slug!r} is taken.", field="slug") from exc
     audit.record(
         audit.Action.WORKSPACE_CREATED,
         target=workspace,
@@ -37,24 +138,161 @@ def create_workspace(
     return workspace
 
 
+def update_workspace(
+    workspace: Workspace,
+    *,
+    name: str,
+    description: str,
+    settings: dict[str, Any],
+    expected_version: int,
+    actor: User,
+) -> dict[str, Any]:
+    """Change name, description and settings unless the workspace changed since
+    ``expected_version`` was read; returns the changed fields' new values."""
+    _lock_open(workspace)
+    if workspace.version != expected_version:
+        raise WorkspaceConflictError(CONFLICT_MESSAGE)
+    before = snapshot(workspace, EDITABLE_FIELDS)
+    wanted = {"name": name, "description": description, "settings": settings}
+    changed = {key: value for key, value in wanted.items() if before[key] != value}
+    if not changed:
+        return {}
+    for key, value in changed.items():
+        setattr(workspace, key, value)
+    workspace.version = expected_version + 1
+    _flush()
+    audit.record(
+        audit.Action.WORKSPACE_UPDATED,
+        target=workspace,
+        actor=actor,
+        details={"before": {key: before[key] for key in changed}, "after": changed},
+    )
+    return changed
+
+
+def set_archived(workspace: Workspace, archived: bool, *, actor: User) -> None:
+    """Archive a workspace (read-only until unarchived) or open it for changes again."""
+    lock_for_update(workspace)
+    if workspace.is_archived == archived:
+        state = "already archived" if archived else "not archived"
+        raise WorkspaceRuleError(f"{workspace.name} is {state}.")
+    workspace.is_archived = archived
+    workspace.version += 1
+    _flush()
+    audit.record(
+        audit.Action.WORKSPACE_ARCHIVED if archived else audit.Action.WORKSPACE_UNARCHIVED,
+        target=workspace,
+        actor=actor,
+        details={"before": {"is_archived": not archived}, "after": {"is_archived": archived}},
+    )
+
+
 def add_member(
     workspace: Workspace, user: User, *, role: str, actor: User | None
 ) -> WorkspaceMember:
     """Add ``user`` to ``workspace`` with a workspace role (owner, editor or viewer)."""
-    existing = db.session.scalar(
-        select(WorkspaceMember).where(
-            WorkspaceMember.workspace_id == workspace.id, WorkspaceMember.user_id == user.id
+    if membership(user, workspace) is not None:
+        raise WorkspaceRuleError(
+            f"{user.email} is already a member of {workspace.name}.", field="email"
         )
-    )
-    if existing is not None:
-        raise WorkspaceRuleError(f"{user.email} is already a member of {workspace.name}.")
+    if not user.is_active:
+        raise WorkspaceRuleError(f"{user.email} is deactivated.", field="email")
     member = WorkspaceMember(workspace_id=workspace.id, user_id=user.id, role=role)
     db.session.add(member)
-    db.session.flush()
+    _flush()
     audit.record(
         audit.Action.WORKSPACE_MEMBER_ADDED,
         target=member,
         actor=actor,
-        details={"user": user.email, "role": role},
+        details={"user": user.email, "role": role, "after": {"user": user.email, "role": role}},
     )
     return member
+
+
+def add_member_by_email(
+    workspace: Workspace, email: str, *, role: str, actor: User
+) -> WorkspaceMember:
+    """Add the account with ``email`` as an editor or viewer of an open workspace."""
+    if role not in MEMBER_ROLES:
+        raise WorkspaceRuleError("Choose editor or viewer.", field="role")
+    _lock_open(workspace)
+    user = find_user_by_email(email)
+    if user is None:
+        raise WorkspaceRuleError(f"No account has the email {email}.", field="email")
+    return add_member(workspace, user, role=role, actor=actor)
+
+
+def _non_owner(member: WorkspaceMember, verb: str) -> WorkspaceMember:
+    """Lock the workspace, reload ``member`` and refuse if they own the workspace."""
+    workspace = member.workspace
+    _lock_open(workspace)
+    member = _reload(member)
+    if member.role == "owner" or member.user_id == workspace.owner_id:
+        raise WorkspaceRuleError(
+            f"{member.user.email} owns this workspace and cannot be {verb}: "
+            "transfer ownership first."
+        )
+    return member
+
+
+def change_member_role(member: WorkspaceMember, role: str, *, actor: User) -> None:
+    """Make a member an editor or a viewer (never the owner: see transfer_ownership)."""
+    if role not in MEMBER_ROLES:
+        raise WorkspaceRuleError("Choose editor or viewer.", field="role")
+    member = _non_owner(member, "demoted")
+    email, before = member.user.email, member.role
+    if before == role:
+        raise WorkspaceRuleError(f"{email} is already {AS_WORDS[role]}.")
+    member.role = role
+    _flush()
+    audit.record(
+        audit.Action.WORKSPACE_MEMBER_ROLE_CHANGED,
+        target=member,
+        actor=actor,
+        details={"user": email, "before": {"role": before}, "after": {"role": role}},
+    )
+
+
+def remove_member(member: WorkspaceMember, *, actor: User) -> None:
+    """Take a member out of the workspace (never the owner)."""
+    member = _non_owner(member, "removed")
+    email, member_id, role = member.user.email, member.id, member.role
+    workspace_id = member.workspace_id
+    db.session.delete(member)
+    _flush()
+    audit.record(
+        audit.Action.WORKSPACE_MEMBER_REMOVED,
+        target_type="workspace_member",
+        target_id=member_id,
+        workspace_id=workspace_id,
+        actor=actor,
+        details={"user": email, "before": {"user": email, "role": role}, "after": None},
+    )
+
+
+def transfer_ownership(workspace: Workspace, member: WorkspaceMember, *, actor: User) -> None:
+    """Make a member who is a PI the owner; the previous owner stays on as an editor."""
+    _lock_open(workspace)
+    member = _reload(member)
+    new_owner, old_owner, before_role = member.user, workspace.owner, member.role
+    new, old = new_owner.email, old_owner.email
+    if member.role == "owner" or new_owner.id == workspace.owner_id:
+        raise WorkspaceRuleError(f"{new} already owns this workspace.")
+    if not is_eligible_owner(new_owner):
+        raise WorkspaceRuleError(f"{new} cannot own a workspace: only an active PI can.")
+    previous = membership(old_owner, workspace)
+    if previous is not None:
+        previous.role = "editor"
+    member.role = "owner"
+    workspace.owner = new_owner
+    workspace.version += 1
+    _flush()
+    audit.record(
+        audit.Action.WORKSPACE_OWNER_CHANGED,
+        target=workspace,
+        actor=actor,
+        details={
+            "before": {"owner": old, "roles": {old: "owner", new: before_role}},
+            "after": {"owner": new, "roles": {old: "editor", new: "owner"}},
+        },
+    )

@@ -1,0 +1,186 @@
+"""Forms of the /workspaces area: the list's filters, create, edit, members."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wtforms import (
+    EmailField,
+    Field,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
+
+from portal.forms import BaseForm
+from portal.services.workspace_queries import WorkspaceFilters
+from portal.workspaces.settings_json import SettingsError, parse_settings
+
+MAX_QUERY_CHARS = 200
+MEMBER_ROLE_CHOICES = [SelectChoice("editor", "Editor"), SelectChoice("viewer", "Viewer")]
+
+
+class WorkspaceFilterForm(BaseForm):
+    """The list's search, filter and order (GET query arguments, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Name starts with",
+        validators=[Length(max=MAX_QUERY_CHARS, message="Search for at most 200 characters.")],
+    )
+    status = SelectField(
+        "Show",
+        choices=[
+            SelectChoice("active", "Active"),
+            SelectChoice("archived", "Archived"),
+            SelectChoice("all", "All"),
+        ],
+        default="active",
+        invalid_choice_message="Show active, archived or all.",
+    )
+    sort = SelectField(
+        "Sort by",
+        choices=[SelectChoice("name", "Name"), SelectChoice("created", "Created")],
+        default="name",
+        invalid_choice_message="Unknown sort order.",
+    )
+    order = SelectField(
+        "Order",
+        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
+        default="asc",
+        invalid_choice_message="Order is asc or desc.",
+    )
+
+    def filters(self) -> WorkspaceFilters:
+        """The validated filters for the query."""
+        return WorkspaceFilters(q=self.q.data or "", status=self.status.data)
+
+    def link_args(self) -> dict[str, str]:
+        """The filters as given, to keep in page links (empty ones left out)."""
+        return {f.name: f.raw_data[0] for f in self if f.raw_data and f.raw_data[0]}
+
+    def first_error(self) -> str:
+        """One readable message for the 400 page."""
+        for field in self:
+            if field.errors:
+                return f"{field.label.text}: {field.errors[0]}"
+        return "The list's filters are not valid."
+
+
+def _name() -> StringField:
+    return StringField(
+        "Name",
+        validators=[
+            DataRequired("Enter a name."),
+            Length(max=200, message="Use at most 200 characters."),
+        ],
+    )
+
+
+def _description() -> TextAreaField:
+    return TextAreaField(
+        "Description",
+        validators=[Length(max=5000, message="Use at most 5,000 characters.")],
+        render_kw={"rows": 4},
+    )
+
+
+class WorkspaceCreateForm(BaseForm):
+    """A new workspace: name, short name, description and (for an Admin) the owning PI."""
+
+    name = _name()
+    slug = StringField(
+        "Short name",
+        validators=[
+            Optional(),
+            Length(min=2, max=100, message="Use 2 to 100 characters."),
+            Regexp(r"^[a-z0-9-]+\Z", message="Use lower-case letters, digits and hyphens only."),
+        ],
+    )
+    description = _description()
+    owner_email = EmailField(
+        "Owner (a PI's email)",
+        validators=[
+            DataRequired("Enter the email of the PI who will own it."),
+            Length(max=254),
+            Email("Enter a valid email address."),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+class SettingsField(TextAreaField):
+    """JSON text; shown pretty-printed from the stored object."""
+
+    def process_data(self, value: Any) -> None:
+        if isinstance(value, dict):
+            value = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+        self.data = value if isinstance(value, str) else "{}"
+
+
+class WorkspaceEditForm(BaseForm):
+    """Name, description and settings, with the version the form was rendered from."""
+
+    name = _name()
+    description = _description()
+    settings = SettingsField("Settings (a JSON object, at most 64 KB)", render_kw={"rows": 10})
+    version = IntegerField(
+        widget=HiddenInput(),
+        validators=[InputRequired("The form is missing its version; reload the page.")],
+    )
+
+    def validate_settings(self, field: Field) -> None:
+        try:
+            field.object = parse_settings(field.data or "")
+        except SettingsError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def rebase(self, version: int) -> None:
+        """Carry ``version`` from now on (after a conflict, resubmitting overwrites knowingly)."""
+        self.version.raw_data = None
+        self.version.data = version
+
+
+def _member_role(label: str) -> SelectField:
+    return SelectField(
+        label,
+        choices=MEMBER_ROLE_CHOICES,
+        default="viewer",
+        invalid_choice_message="Choose editor or viewer.",
+    )
+
+
+class MemberAddForm(BaseForm):
+    """Add a person by email as an editor or a viewer."""
+
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired("Enter the person's email."),
+            Length(max=254),
+            Email("Enter a valid email address."),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    role = _member_role("Workspace role")
+
+
+class MemberRoleForm(BaseForm):
+    """Change a member's workspace role."""
+
+    role = _member_role("Role")
