@@ -84,6 +84,7 @@ class Action(StrEnum):
     AUDIT_PURGED = "audit.purged"
     AUDIT_VERIFIED = "audit.verified"
     AUDIT_EXPORTED = "audit.exported"
+    CACHE_FLUSHED = "cache.flushed"
 
 
 # Target types by model class name (the audit row names what was changed).
