@@ -1,7 +1,200 @@
-"""/reports: reports and their jobs."""
+"""/reports: reports and their jobs (request, progress, download, retry)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import uuid
+from typing import Any
+
+import click
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.exceptions import BadRequest
+
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.models import Report, User
+from portal.pagination import parse_page_request
+from portal.reports.forms import ReportFilterForm, ReportForm, report_form
+from portal.security.permissions import Permission, require
+from portal.services.report_files import read_preview
+from portal.services.report_kinds import ReportKind, all_kinds, get_kind, kind_title, kinds_for
+from portal.services.report_state import QUEUE_UNAVAILABLE, fail_stale_reports
+from portal.services.report_types import ReportRuleError
+from portal.services.reports import (
+    enqueue_report,
+    get_report_for,
+    list_reports,
+    record_download,
+    request_report,
+    retry_report,
+)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+FINISHED = ("succeeded", "failed")
+
+
+def _user() -> User:
+    return current_user._get_current_object()
+
+
+def _fail_stale() -> None:
+    """Read-time repair: fail reports whose worker died before showing any report."""
+    if fail_stale_reports():
+        db.session.commit()
+
+
+def _to_detail(report_id: uuid.UUID) -> ResponseReturnValue:
+    return redirect(url_for("reports.detail", report_id=report_id), 303)
+
+
+def _queue(report: Report, queued_message: str) -> None:
+    """Enqueue the committed report; say whether that worked (never a 500 for Redis)."""
+    if enqueue_report(report):
+        flash(queued_message, "success")
+    else:
+        db.session.commit()
+        flash(QUEUE_UNAVAILABLE, "danger")
+
+
+@bp.get("")
+@require(Permission.REPORTS_GENERATE)
+def index() -> ResponseReturnValue:
+    """The reports the user may see, newest first, filtered by kind, status and requester."""
+    form = ReportFilterForm(formdata=request.args)
+    form.set_kinds([(kind.name, kind.title) for kind in all_kinds().values()])
+    if not form.validate():
+        raise BadRequest(description=form.first_error())
+    page_request = parse_page_request(request.args)
+    _fail_stale()
+    result = list_reports(_user(), form.filters(), page_request)
+    args = form.link_args()
+    if "per_page" in request.args:
+        args["per_page"] = str(page_request.per_page)
+    return render_template(
+        "reports/index.html", form=form, result=result, args=args, kind_title=kind_title
+    )
+
+
+def _kind_or_error(name: str) -> ReportKind:
+    kind = get_kind(name)
+    if kind is None:
+        raise BadRequest(description="There is no such kind of report.")
+    if not kind.available(_user()):
+        abort(403)
+    return kind
+
+
+def _render_new(kind: ReportKind, form: ReportForm, status: int = 200) -> Any:
+    return render_template("reports/new.html", kind=kind, form=form), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.REPORTS_GENERATE)
+def new() -> ResponseReturnValue:
+    """Choose a kind, then its parameters; the report is queued and its page shown."""
+    if "kind" not in request.args:
+        if request.method == "POST":
+            raise BadRequest(description="Choose a kind of report first.")
+        return render_template("reports/choose.html", kinds=kinds_for(_user()))
+    kind = _kind_or_error(request.args["kind"])
+    user = _user()
+    form = report_form(kind, kind.all_label(user), kind.workspace_choices(user))
+    if request.method == "GET":
+        form.preselect(request.args.get("workspace"))
+    if not form.validate_on_submit():
+        return _render_new(kind, form, 400 if request.method == "POST" else 200)
+    try:
+        report = request_report(kind, form.params(), actor=user)
+    except ReportRuleError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return _render_new(kind, form, 400)
+    db.session.commit()
+    _queue(report, f"{kind.title} requested: it is being built.")
+    return _to_detail(report.id)
+
+
+@bp.get("/<uuid:report_id>")
+@require(Permission.REPORTS_GENERATE)
+def detail(report_id: uuid.UUID) -> ResponseReturnValue:
+    """A report's status and progress, its error and Retry, or its preview and download."""
+    _fail_stale()
+    report = get_report_for(_user(), report_id)
+    preview = read_preview(report.id) if report.status == "succeeded" else None
+    return render_template(
+        "reports/detail.html",
+        report=report,
+        title=kind_title(report.kind),
+        preview=preview,
+        finished=report.status in FINISHED,
+        retry_form=ConfirmForm(),
+    )
+
+
+@bp.get("/<uuid:report_id>/status")
+@require(Permission.REPORTS_GENERATE)
+def status(report_id: uuid.UUID) -> ResponseReturnValue:
+    """The report's status as JSON, polled by the report page."""
+    _fail_stale()
+    report = get_report_for(_user(), report_id)
+    response = jsonify(
+        id=str(report.id),
+        status=report.status,
+        progress=report.progress,
+        row_count=report.row_count,
+        error=report.error,
+        finished=report.status in FINISHED,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<uuid:report_id>/download")
+@require(Permission.REPORTS_GENERATE)
+def download(report_id: uuid.UUID) -> ResponseReturnValue:
+    """The report's CSV file as an attachment (audited)."""
+    report = get_report_for(_user(), report_id)
+    path = record_download(report, actor=_user())
+    db.session.commit()
+    name = f"{report.kind}-{report.created_at:%Y%m%d}-{str(report.id)[:8]}.csv"
+    response = send_file(path, mimetype="text/csv", as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/<uuid:report_id>/retry")
+@require(Permission.REPORTS_GENERATE)
+def retry(report_id: uuid.UUID) -> ResponseReturnValue:
+    """Queue a failed report again."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    _fail_stale()
+    report = get_report_for(_user(), report_id)
+    try:
+        retry_report(report, actor=_user())
+    except ReportRuleError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return _to_detail(report_id)
+    db.session.commit()
+    _queue(report, f"Retrying: attempt {report.attempts} is queued.")
+    return _to_detail(report_id)
+
+
+@bp.cli.command("fail-stale")
+def fail_stale_command() -> None:
+    """Fail reports whose worker died or whose job vanished (for cron; pages do it too)."""
+    failed = fail_stale_reports()
+    db.session.commit()
+    click.echo(f"{len(failed)} stale report(s) marked failed.")

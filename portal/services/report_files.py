@@ -1,0 +1,102 @@
+"""Report files: CSV written to a temporary file and renamed into place, and their preview."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from portal.services.report_types import Chunk
+
+FOLDER = "reports"
+PREVIEW_ROWS = 50
+# With a byte-order mark, spreadsheet programs read the UTF-8 (names with accents) right.
+ENCODING = "utf-8-sig"
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell value that no spreadsheet will run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return "" if value is None else value
+
+
+def relative_path(report_id: uuid.UUID) -> str:
+    """Where a report's file lives, relative to the instance folder (stored on the row)."""
+    return f"{FOLDER}/{uuid.UUID(str(report_id))}.csv"
+
+
+def report_file(report_id: uuid.UUID) -> Path:
+    """A report's file, always derived from its id (never from stored or posted paths)."""
+    return Path(current_app.instance_path) / relative_path(report_id)
+
+
+def write_csv(
+    report_id: uuid.UUID,
+    header: Sequence[str],
+    chunks: Iterable[Chunk],
+    on_chunk: Callable[[int, int], None],
+) -> int:
+    """Write the rows to the report's file atomically; returns how many rows (header aside).
+
+    ``on_chunk(rows_so_far, progress)`` runs after every chunk (the job's heartbeat). A
+    failure leaves any earlier file as it was and no temporary file behind.
+    """
+    target = report_file(report_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Left by a worker killed mid-write: this job owns the report now, so they can go.
+    for leftover in target.parent.glob(f".{target.stem}-*.tmp"):
+        leftover.unlink(missing_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent
+    )
+    try:
+        with os.fdopen(handle, "w", encoding=ENCODING, newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow([neutralise(cell) for cell in header])
+            count = 0
+            for chunk in chunks:
+                writer.writerows([neutralise(cell) for cell in row] for row in chunk.rows)
+                count += len(chunk.rows)
+                on_chunk(count, chunk.progress)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return count
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first rows of a report file, for its page."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+
+def _lines(path: Path) -> Iterator[list[str]]:
+    with path.open(encoding=ENCODING, newline="") as handle:
+        yield from csv.reader(handle)
+
+
+def read_preview(report_id: uuid.UUID, limit: int = PREVIEW_ROWS) -> Preview | None:
+    """The header and first ``limit`` rows of the report's file (None when it is missing)."""
+    path = report_file(report_id)
+    if not path.is_file():
+        return None
+    lines = list(islice(_lines(path), limit + 1))
+    if not lines:
+        return Preview([], [])
+    return Preview(lines[0], lines[1:])

@@ -1,0 +1,162 @@
+"""The registry of report kinds: title, parameters, who may run each, and its rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+from portal.models import User, Workspace
+from portal.security.permissions import Permission
+from portal.services.report_activity import workspace_activity
+from portal.services.report_rows import access_review, audit_summary
+from portal.services.report_types import (
+    ReportParams,
+    ReportRows,
+    ReportRuleError,
+    RunContext,
+    check_range,
+    owned_workspace_ids,
+    runs_own_workspaces,
+)
+from portal.services.workspace_access import Need, get_workspace_for, sees_all, visible_condition
+
+# Extra kinds may be added through this config key (a {name: ReportKind} mapping).
+EXTRA_KINDS_CONFIG = "REPORT_EXTRA_KINDS"
+MAX_WORKSPACE_CHOICES = 1000
+NO_SUCH_WORKSPACE = "There is no such workspace, or you may not report on it."
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """A kind of report: what it asks for, who may run it, and how its rows are made."""
+
+    name: str
+    title: str
+    description: str
+    # Whether the form asks for a date range (every kind may be scoped to one workspace).
+    dated: bool
+    # Who may request it at all (checked again when the job runs).
+    available: Callable[[User], bool]
+    # Who gets everything when no workspace is chosen (others get their own workspaces).
+    full_scope: Callable[[User], bool]
+    # What a chosen workspace needs of users without full scope: "view" or "manage".
+    member_need: Need
+    # The "no workspace chosen" option: (for full scope, for the others).
+    all_labels: tuple[str, str]
+    build: Callable[[RunContext], ReportRows]
+
+    def workspace_need(self, user: User) -> Need:
+        """What ``user`` needs on a workspace to scope this report to it."""
+        return "view" if self.full_scope(user) else self.member_need
+
+    def all_label(self, user: User) -> str:
+        """How the "no workspace" choice reads for ``user``."""
+        return self.all_labels[0] if self.full_scope(user) else self.all_labels[1]
+
+    def check(self, user: User, params: ReportParams) -> Workspace | None:
+        """Refuse when ``user`` may not run this report so (at request time and when it runs)."""
+        if not self.available(user):
+            raise ReportRuleError(f"You may not run the {self.title} report.")
+        if self.dated:
+            check_range(params.date_from, params.date_to)
+        if params.workspace_id is None:
+            return None
+        try:
+            return get_workspace_for(
+                user, params.workspace_id, self.workspace_need(user), allow_archived=True
+            )
+        except HTTPException as exc:  # 404 unseen, 403 seen but not owned
+            raise ReportRuleError(NO_SUCH_WORKSPACE) from exc
+
+    def workspace_choices(self, user: User) -> list[Workspace]:
+        """The workspaces ``user`` may scope this report to, by name."""
+        if self.workspace_need(user) == "view":
+            condition = visible_condition(user, Workspace.id)
+        else:
+            condition = Workspace.id.in_(owned_workspace_ids(user))
+        stmt = select(Workspace).where(condition).order_by(Workspace.name, Workspace.id)
+        return list(db.session.scalars(stmt.limit(MAX_WORKSPACE_CHOICES)))
+
+
+def _reviews_access(user: User) -> bool:
+    return user.can(Permission.USERS_VIEW) and (sees_all(user) or runs_own_workspaces(user))
+
+
+def _reads_audit(user: User) -> bool:
+    return user.can(Permission.AUDIT_VIEW_ALL) or user.can(Permission.AUDIT_VIEW_OWN)
+
+
+def _reads_all_audit(user: User) -> bool:
+    return user.can(Permission.AUDIT_VIEW_ALL)
+
+
+def _generates(user: User) -> bool:
+    return user.can(Permission.REPORTS_GENERATE)
+
+
+ACCESS_REVIEW = ReportKind(
+    name="access_review",
+    title="Access review",
+    description="Who holds access, with their roles, MFA status and last sign-in: "
+    "the periodic certification. Administrators get everyone; a PI gets the members "
+    "of the workspaces they own, with their workspace role.",
+    dated=False,
+    available=_reviews_access,
+    full_scope=sees_all,
+    member_need="manage",
+    all_labels=("Everyone", "All workspaces I own"),
+    build=access_review,
+)
+AUDIT_SUMMARY = ReportKind(
+    name="audit_summary",
+    title="Audit summary",
+    description="Audit events counted per day, action and actor over a date range "
+    "(up to 366 days). A PI sees the events of the workspaces they own.",
+    dated=True,
+    available=_reads_audit,
+    full_scope=_reads_all_audit,
+    member_need="manage",
+    all_labels=("All events", "All workspaces I own"),
+    build=audit_summary,
+)
+WORKSPACE_ACTIVITY = ReportKind(
+    name="workspace_activity",
+    title="Workspace activity",
+    description="Per workspace: members by role, models by stage, and the reports and "
+    "audit events of a date range. One workspace, or all you can see.",
+    dated=True,
+    available=_generates,
+    full_scope=sees_all,
+    member_need="view",
+    all_labels=("All workspaces", "All workspaces I can see"),
+    build=workspace_activity,
+)
+KINDS: dict[str, ReportKind] = {
+    kind.name: kind for kind in (ACCESS_REVIEW, AUDIT_SUMMARY, WORKSPACE_ACTIVITY)
+}
+
+
+def all_kinds() -> dict[str, ReportKind]:
+    """Every kind this app offers: the built-in ones and any configured extras."""
+    return {**KINDS, **current_app.config.get(EXTRA_KINDS_CONFIG, {})}
+
+
+def get_kind(name: str) -> ReportKind | None:
+    """The kind called ``name``, if there is one."""
+    return all_kinds().get(name)
+
+
+def kinds_for(user: User) -> list[ReportKind]:
+    """The kinds ``user`` may request, in registry order."""
+    return [kind for kind in all_kinds().values() if kind.available(user)]
+
+
+def kind_title(name: str) -> str:
+    """A kind's title for display (its name when the kind is no longer offered)."""
+    kind = get_kind(name)
+    return kind.title if kind is not None else name

@@ -1,0 +1,133 @@
+"""The shapes shared by report kinds, their row generators and the job: parameters, chunks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, false, select
+
+from portal.models import User, Workspace
+from portal.security.permissions import Permission
+
+# A date range covers at most this many days, both ends included (a leap year fits).
+MAX_RANGE_DAYS = 366
+# Rows per chunk: the job writes, reports progress and beats its heartbeat per chunk.
+CHUNK_ROWS = 1000
+
+
+class ReportRuleError(ValueError):
+    """A report request or run that the rules refuse; the message is for the person."""
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """What a report was asked for: an optional workspace and an optional date range."""
+
+    workspace_id: uuid.UUID | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``parameters`` column's value (the workspace has a column of its own)."""
+        values = {"from": self.date_from, "to": self.date_to}
+        return {key: value.isoformat() for key, value in values.items() if value is not None}
+
+    def dates(self) -> tuple[date, date]:
+        """The range's first and last day (refused when the report has no range)."""
+        if self.date_from is None or self.date_to is None:
+            raise ReportRuleError("This report needs a date range.")
+        return self.date_from, self.date_to
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The range as UTC instants: from the start of the first day to the end of the last."""
+        first, last = self.dates()
+        start = datetime.combine(first, time.min, tzinfo=UTC)
+        return start, datetime.combine(last, time.min, tzinfo=UTC) + timedelta(days=1)
+
+    def days(self) -> list[date]:
+        """Every day of the range, in order."""
+        first, last = self.dates()
+        return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def check_range(date_from: date | None, date_to: date | None) -> None:
+    """Refuse a missing, reversed or too long date range."""
+    if date_from is None or date_to is None:
+        raise ReportRuleError("Give both a start and an end date.")
+    if date_to < date_from:
+        raise ReportRuleError("The end date must be on or after the start date.")
+    if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
+        raise ReportRuleError(f"A report covers at most {MAX_RANGE_DAYS} days.")
+
+
+def _date(raw: Any, label: str) -> date:
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise ReportRuleError(f"The report's {label} date is not valid.") from exc
+
+
+def parse_params(
+    raw: Mapping[str, Any], workspace_id: uuid.UUID | None, *, dated: bool
+) -> ReportParams:
+    """Stored parameters back as ``ReportParams`` (checked again: the job trusts nothing)."""
+    if not dated:
+        return ReportParams(workspace_id=workspace_id)
+    if "from" not in raw or "to" not in raw:
+        raise ReportRuleError("The report's date range is missing.")
+    date_from, date_to = _date(raw["from"], "start"), _date(raw["to"], "end")
+    check_range(date_from, date_to)
+    return ReportParams(workspace_id, date_from, date_to)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Some rows of a report and how far the whole report is after them (0-100)."""
+
+    rows: list[Sequence[Any]]
+    progress: int
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """A report's CSV header and its rows, produced lazily in chunks."""
+
+    header: list[str]
+    chunks: Iterator[Chunk]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a row generator gets: who asked (rights as of now), for what, which attempt."""
+
+    report_id: uuid.UUID
+    requester: User
+    params: ReportParams
+    attempt: int
+
+
+def percent(done: int, total: int) -> int:
+    """Progress of ``done`` out of ``total``; 99 at most until the file is in place."""
+    if total <= 0:
+        return 99
+    return min(99, done * 100 // total)
+
+
+def runs_own_workspaces(user: User) -> bool:
+    """True for users who run the workspaces they own (PIs; Admins manage all anyway)."""
+    return user.can(Permission.WORKSPACES_MANAGE)
+
+
+def owned_workspace_ids(user: User) -> Select:
+    """SELECT of the ids of the workspaces ``user`` owns and runs (none without the right)."""
+    stmt = select(Workspace.id).where(Workspace.owner_id == user.id)
+    return stmt if runs_own_workspaces(user) else stmt.where(false())
+
+
+def when(value: datetime | None, never: str = "") -> str:
+    """A UTC timestamp as text for a CSV cell."""
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else never
