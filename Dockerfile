@@ -8,6 +8,7 @@ COPY portal portal
 COPY templates templates
 COPY static static
 COPY migrations migrations
+COPY docs/plugin-manifest.schema.json docs/
 COPY wsgi.py gunicorn.conf.py ./
 RUN useradd --system --home /app portal && mkdir -p /app/instance && chown portal /app/instance
 USER portal

@@ -1,0 +1,210 @@
+"""Forms of the /plugins area: the list's filters, a manifest, a configuration, version choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
+from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Regexp, StopValidation
+
+from portal.forms import BaseForm, reject_unsafe_input, strip_whitespace
+from portal.plugins.json_text import JSONTextError, parse_json_object
+
+KB = 1024
+MANIFEST_MAX_BYTES = 256 * KB
+CONFIG_MAX_BYTES = 64 * KB
+MAX_FILENAME_CHARS = 100
+
+
+def _too_big(what: str, size: int, limit: int) -> str:
+    return f"{what} is {size:,} bytes; at most {limit:,} bytes ({limit // KB} KB) are allowed."
+
+
+class JSONTextField(TextAreaField):
+    """A JSON document in a text area: kept as typed (line numbers hold), size-checked in bytes."""
+
+    def __init__(self, label: str, *, what: str, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.what, self.max_bytes = what, max_bytes
+
+    def pre_validate(self, form: Any) -> None:
+        """Refuse NUL characters and text over ``max_bytes`` before anything parses it."""
+        text = self.data or ""
+        if "\x00" in text:
+            raise StopValidation(f"The {self.what} contains a NUL character, which is not allowed.")
+        size = len(text.encode("utf-8", "replace"))
+        if size > self.max_bytes:
+            raise StopValidation(_too_big(f"The {self.what}", size, self.max_bytes))
+
+
+class _JSONForm(BaseForm):
+    """A form whose JSON text fields set their own (larger) limit and are not stripped."""
+
+    class Meta(BaseForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, JSONTextField):
+                # JSONTextField.pre_validate does the NUL and size checks with its own limit.
+                field.validators = [v for v in field.validators if v is not reject_unsafe_input]
+                field.filters = [f for f in field.filters if f is not strip_whitespace]
+            return field
+
+    parsed: dict[str, Any] | None = None
+
+    def _parse(self, field: Field, text: str, what: str) -> bool:
+        try:
+            self.parsed = parse_json_object(text, what=what)
+        except JSONTextError as exc:
+            field.errors.append(str(exc))
+            return False
+        return True
+
+
+class ManifestForm(_JSONForm):
+    """A manifest pasted into the text area or uploaded as a .json file (one of the two)."""
+
+    manifest = JSONTextField(
+        "Manifest (JSON)", what="manifest", max_bytes=MANIFEST_MAX_BYTES, render_kw={"rows": 16}
+    )
+    manifest_file = FileField("Or upload a .json file", render_kw={"accept": ".json"})
+
+    def source(self) -> Field:
+        """The field the manifest came from (where its problems are shown)."""
+        return self.manifest_file if self._upload() is not None else self.manifest
+
+    def _upload(self) -> FileStorage | None:
+        data = self.manifest_file.data
+        return data if isinstance(data, FileStorage) and data.filename else None
+
+    def _read_upload(self, upload: FileStorage) -> str | None:
+        name = (upload.filename or "")[:MAX_FILENAME_CHARS]
+        errors = self.manifest_file.errors
+        if not name.lower().endswith(".json"):
+            errors.append(f"{name} is not a .json file.")
+            return None
+        raw = upload.stream.read(MANIFEST_MAX_BYTES + 1)
+        if len(raw) > MANIFEST_MAX_BYTES:
+            size = len(raw) + len(upload.stream.read())  # bounded by MAX_CONTENT_LENGTH
+            errors.append(_too_big(name, size, MANIFEST_MAX_BYTES))
+            return None
+        if b"\x00" in raw:
+            errors.append(f"{name} contains a NUL byte, which is not allowed.")
+            return None
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            errors.append(f"{name} is not UTF-8 text.")
+            return None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Exactly one source, within the limits, parsed into a JSON object (``parsed``)."""
+        if not super().validate(extra_validators):
+            return False
+        upload, pasted = self._upload(), (self.manifest.data or "").strip()
+        if upload is not None and pasted:
+            self.form_errors.append("Paste the manifest or upload a file, not both.")
+            return False
+        if upload is None and not pasted:
+            self.manifest.errors.append("Paste a manifest or choose a .json file to upload.")
+            return False
+        text = self.manifest.data if upload is None else self._read_upload(upload)
+        return text is not None and self._parse(self.source(), text, "manifest")
+
+
+class ConfigForm(_JSONForm):
+    """A plugin's configuration as a JSON object."""
+
+    config = JSONTextField(
+        "Configuration (JSON object)",
+        what="configuration",
+        max_bytes=CONFIG_MAX_BYTES,
+        render_kw={"rows": 14},
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Within the limits and parsed into a JSON object (``parsed``)."""
+        if not super().validate(extra_validators):
+            return False
+        if not (self.config.data or "").strip():
+            self.config.errors.append("Enter the configuration; {} is an empty one.")
+            return False
+        return self._parse(self.config, self.config.data, "configuration")
+
+
+class EnableForm(BaseForm):
+    """Approval of the permissions of the version shown (refused if it changed meanwhile)."""
+
+    version = HiddenField(
+        validators=[
+            InputRequired("The form is missing its version; reload the page."),
+            Length(max=32),
+        ]
+    )
+
+
+class DowngradeForm(BaseForm):
+    """The earlier version to go back to."""
+
+    version = SelectField(
+        "Version", choices=[], invalid_choice_message="Choose a version from the list."
+    )
+
+    def set_versions(self, versions: list[str]) -> None:
+        """Offer these versions."""
+        self.version.choices = [SelectChoice(v) for v in versions]
+
+
+ANY = SelectChoice("", "Any")
+
+
+class PluginFilterForm(BaseForm):
+    """The list's search, filter and order (GET query arguments, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Name starts with",
+        validators=[
+            Length(max=64, message="Search for at most 64 characters."),
+            Regexp(
+                r"^[A-Za-z0-9-]*\Z",
+                message="Plugin names have only letters, digits and hyphens.",
+            ),
+        ],
+    )
+    status = SelectField(
+        "Status",
+        choices=[ANY, SelectChoice("enabled", "Enabled"), SelectChoice("disabled", "Disabled")],
+        default="",
+        invalid_choice_message="Status is enabled or disabled.",
+    )
+    sort = SelectField(
+        "Sort by",
+        choices=[SelectChoice("name", "Name"), SelectChoice("updated", "Last updated")],
+        default="name",
+        invalid_choice_message="Sort by name or updated.",
+    )
+    order = SelectField(
+        "Order",
+        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
+        default="asc",
+        invalid_choice_message="Order is asc or desc.",
+    )
+
+    def enabled(self) -> bool | None:
+        """The status filter as a flag (None: any)."""
+        return {"enabled": True, "disabled": False}.get(self.status.data or "")
+
+    def link_args(self) -> dict[str, str]:
+        """The filters as given, to keep in page links (empty ones left out)."""
+        return {f.name: f.raw_data[0] for f in self if f.raw_data and f.raw_data[0]}
+
+    def first_error(self) -> str:
+        """One readable message for the 400 page."""
+        for field in self:
+            if field.errors:
+                return f"{field.label.text}: {field.errors[0]}"
+        return "The list's filters are not valid."

@@ -1,0 +1,125 @@
+"""Helpers of the /plugins tests: manifests, posting forms, pictures of the registry."""
+
+from __future__ import annotations
+
+import copy
+import html
+import io
+import json
+import re
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from portal.extensions import db
+from portal.models import AuditLog, Plugin, PluginVersion
+from tests.conftest import csrf_token_from
+
+BASE_MANIFEST: dict[str, Any] = {
+    "name": "gene-lens",
+    "version": "1.0.0",
+    "description": "Annotates gene pages with pathway highlights.",
+    "author": "OmniScope Labs",
+    "entry_point": "gene_lens.app:create_plugin",
+    "permissions": ["models.view", "reports.generate"],
+    "config_schema": {
+        "type": "object",
+        "properties": {
+            "endpoint": {"type": "string", "default": "https://lens.example.org"},
+            "batch_size": {"type": "integer", "minimum": 1, "default": 50},
+            "api_token": {"type": "string"},
+        },
+        "additionalProperties": False,
+    },
+    "homepage": "https://lens.example.org",
+}
+FIELD_ERRORS = re.compile(
+    r'-errors" class="invalid-feedback d-block">((?:\s*<div>.*?</div>)+)', re.S
+)
+ERROR_DETAIL = re.compile(r"<p data-error-detail>([^<]*)</p>")
+
+
+def manifest(**changes: Any) -> dict[str, Any]:
+    """A valid manifest with ``changes`` applied (a value of ``...`` removes the field)."""
+    result = copy.deepcopy(BASE_MANIFEST)
+    for key, value in changes.items():
+        if value is ...:
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+def text(response: Any) -> str:
+    """The response body as text."""
+    return response.get_data(as_text=True)
+
+
+def field_errors(response: Any) -> list[str]:
+    """Every per-field error message on a form page, unescaped, in page order."""
+    messages = []
+    for block in FIELD_ERRORS.findall(text(response)):
+        messages += [html.unescape(m) for m in re.findall(r"<div>(.*?)</div>", block, re.S)]
+    return messages
+
+
+def error_detail(response: Any) -> str:
+    """The explanation a 400 page gives."""
+    match = ERROR_DETAIL.search(text(response))
+    assert match, text(response)[:2000]
+    return html.unescape(match.group(1))
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, Any] | None = None) -> Any:
+    """POST ``data`` to ``path`` with the CSRF token its page renders."""
+    payload = {"csrf_token": csrf_token_from(client, path), **(data or {})}
+    return client.post(path, data=payload)
+
+
+def paste(client: FlaskClient, path: str, value: Any) -> Any:
+    """Submit a manifest (a dict is dumped as JSON, a str sent as is) in the text area."""
+    body = value if isinstance(value, str) else json.dumps(value, indent=2)
+    return post_form(client, path, {"manifest": body})
+
+
+def upload(client: FlaskClient, path: str, content: bytes, filename: str = "manifest.json") -> Any:
+    """Submit a manifest as an uploaded file."""
+    data = {
+        "csrf_token": csrf_token_from(client, path),
+        "manifest_file": (io.BytesIO(content), filename),
+    }
+    return client.post(path, data=data, content_type="multipart/form-data")
+
+
+def registry_state() -> dict[str, Any]:
+    """Every plugin and version row and the number of audit rows: what a refusal must keep."""
+    plugins = db.session.scalars(sa.select(Plugin).order_by(Plugin.name))
+    versions = db.session.scalars(sa.select(PluginVersion).order_by(PluginVersion.version))
+    return {
+        "plugins": [
+            (p.name, p.version, p.is_enabled, p.config, p.manifest, p.requested_permissions)
+            for p in plugins
+        ],
+        "versions": [(v.plugin_id, v.version, v.manifest) for v in versions],
+        "audit": db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)),
+    }
+
+
+def plugin_named(name: str) -> Plugin:
+    """The plugin called ``name`` (it must exist)."""
+    plugin = db.session.scalar(sa.select(Plugin).where(Plugin.name == name))
+    assert plugin is not None, f"no plugin {name}"
+    return plugin
+
+
+def flashes_after(client: FlaskClient, response: Any) -> str:
+    """The page a 303 leads to (with its flashed messages)."""
+    assert response.status_code == 303, (response.status_code, text(response)[:3000])
+    return html.unescape(text(client.get(response.headers["Location"])))
+
+
+def random_id() -> uuid.UUID:
+    """An id no plugin has."""
+    return uuid.uuid4()
