@@ -12,7 +12,7 @@ from rq.job import Job
 from werkzeug.wrappers import Response
 
 from portal.audit.forms import AuditFilterForm
-from portal.extensions import get_queue, get_redis
+from portal.extensions import db, get_queue, get_redis
 from portal.forms import ConfirmForm
 from portal.jobs.maintenance import verify_audit_chain
 from portal.pagination import parse_page_request
@@ -24,6 +24,9 @@ from portal.services.audit_queries import (
     get_event_for,
     list_events,
 )
+from portal.services.report_state import QUEUE_UNAVAILABLE
+from portal.services.report_types import ReportRuleError
+from portal.services.reports import enqueue_report, request_audit_export
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -91,6 +94,27 @@ def detail(event_id: uuid.UUID) -> str:
         actor_link=target_url("user", str(row.actor_id) if row.actor_id else None),
         workspace_link=target_url("workspace", str(row.workspace_id) if row.workspace_id else None),
     )
+
+
+@bp.post("/export")
+@require(Permission.AUDIT_EXPORT)
+def export() -> Response:
+    """Queue a CSV or JSON Lines export of the current filter (a report of its own kind)."""
+    form = AuditFilterForm(request.form)
+    if not ConfirmForm().validate_on_submit() or not form.validate():
+        abort(400, description="The export's filters are not valid; filter the trail again.")
+    values = {k: v for k, v in request.form.items() if k in FILTER_ARGS and v}
+    try:
+        report = request_audit_export(values, request.form.get("format", ""), actor=current_user)
+    except ReportRuleError as exc:
+        abort(400, description=str(exc))
+    db.session.commit()
+    if enqueue_report(report):
+        flash("The export is being built; it appears here when ready.", "success")
+    else:
+        db.session.commit()
+        flash(QUEUE_UNAVAILABLE, "danger")
+    return redirect(url_for("reports.detail", report_id=report.id), 303)
 
 
 @bp.route("/verify", methods=["GET", "POST"])

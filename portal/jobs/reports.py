@@ -11,8 +11,8 @@ from rq.timeouts import JobTimeoutException
 
 from portal.extensions import db
 from portal.models import Report
-from portal.services.report_files import relative_path, write_csv
-from portal.services.report_kinds import get_kind
+from portal.services.report_files import relative_path, write_rows
+from portal.services.report_kinds import get_kind, output_of
 from portal.services.report_state import (
     ReportLost,
     beat,
@@ -53,7 +53,7 @@ def _build(report: Report, job_id: str | None) -> int:
         beat(report_id, job_id, progress)
         db.session.commit()
 
-    return write_csv(report_id, rows.header, rows.chunks, heartbeat)
+    return write_rows(report_id, rows.header, rows.chunks, heartbeat, kind.output)
 
 
 def _failed(report_id: uuid.UUID, job_id: str | None, message: str) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def generate_report(report_id: str) -> dict[str, Any]:
     job_id = report.job_id
     try:
         count = _build(report, job_id)
-        finish_report(rid, job_id, count, relative_path(rid))
+        finish_report(rid, job_id, count, relative_path(rid, output_of(report.kind)))
         db.session.commit()
     except ReportLost:
         db.session.rollback()

@@ -27,8 +27,15 @@ from portal.models import Report, User
 from portal.pagination import parse_page_request
 from portal.reports.forms import ReportFilterForm, ReportForm, report_form
 from portal.security.permissions import Permission, require
-from portal.services.report_files import read_preview
-from portal.services.report_kinds import ReportKind, all_kinds, get_kind, kind_title, kinds_for
+from portal.services.report_files import FORMATS, read_preview
+from portal.services.report_kinds import (
+    ReportKind,
+    all_kinds,
+    get_kind,
+    kind_title,
+    kinds_for,
+    output_of,
+)
 from portal.services.report_state import QUEUE_UNAVAILABLE, fail_stale_reports
 from portal.services.report_types import ReportRuleError
 from portal.services.reports import (
@@ -131,7 +138,8 @@ def detail(report_id: uuid.UUID) -> ResponseReturnValue:
     """A report's status and progress, its error and Retry, or its preview and download."""
     _fail_stale()
     report = get_report_for(_user(), report_id)
-    preview = read_preview(report.id) if report.status == "succeeded" else None
+    fmt = output_of(report.kind)
+    preview = read_preview(report.id, fmt=fmt) if report.status == "succeeded" else None
     return render_template(
         "reports/detail.html",
         report=report,
@@ -167,8 +175,9 @@ def download(report_id: uuid.UUID) -> ResponseReturnValue:
     report = get_report_for(_user(), report_id)
     path = record_download(report, actor=_user())
     db.session.commit()
-    name = f"{report.kind}-{report.created_at:%Y%m%d}-{str(report.id)[:8]}.csv"
-    response = send_file(path, mimetype="text/csv", as_attachment=True, download_name=name)
+    suffix, mimetype = FORMATS[output_of(report.kind)]
+    name = f"{report.kind}-{report.created_at:%Y%m%d}-{str(report.id)[:8]}{suffix}"
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from portal.extensions import db
 from portal.models import User, Workspace
 from portal.security.permissions import Permission
+from portal.services.audit_export import audit_export_rows
 from portal.services.report_activity import workspace_activity
 from portal.services.report_rows import access_review, audit_summary
 from portal.services.report_types import (
@@ -49,6 +50,10 @@ class ReportKind:
     # The "no workspace chosen" option: (for full scope, for the others).
     all_labels: tuple[str, str]
     build: Callable[[RunContext], ReportRows]
+    # The file format ("csv" or "jsonl"), and whether /reports/new offers the kind (the
+    # audit exports are started from the audit trail, with its filters).
+    output: str = "csv"
+    listed: bool = True
 
     def workspace_need(self, user: User) -> Need:
         """What ``user`` needs on a workspace to scope this report to it."""
@@ -136,8 +141,25 @@ WORKSPACE_ACTIVITY = ReportKind(
     all_labels=("All workspaces", "All workspaces I can see"),
     build=workspace_activity,
 )
+AUDIT_EXPORTS = tuple(
+    ReportKind(
+        name=f"audit_export_{fmt}",
+        title=f"Audit export ({label})",
+        description="The audit events matching the trail's filters, oldest first.",
+        dated=False,
+        available=_reads_audit,
+        full_scope=_reads_all_audit,
+        member_need="manage",
+        all_labels=("All events", "All workspaces I own"),
+        build=audit_export_rows,
+        output=fmt,
+        listed=False,
+    )
+    for fmt, label in (("csv", "CSV"), ("jsonl", "JSON Lines"))
+)
 KINDS: dict[str, ReportKind] = {
-    kind.name: kind for kind in (ACCESS_REVIEW, AUDIT_SUMMARY, WORKSPACE_ACTIVITY)
+    kind.name: kind
+    for kind in (ACCESS_REVIEW, AUDIT_SUMMARY, WORKSPACE_ACTIVITY, *AUDIT_EXPORTS)
 }
 
 
@@ -153,7 +175,13 @@ def get_kind(name: str) -> ReportKind | None:
 
 def kinds_for(user: User) -> list[ReportKind]:
     """The kinds ``user`` may request, in registry order."""
-    return [kind for kind in all_kinds().values() if kind.available(user)]
+    return [kind for kind in all_kinds().values() if kind.listed and kind.available(user)]
+
+
+def output_of(name: str) -> str:
+    """The file format of a kind's reports ("csv" when the kind is no longer offered)."""
+    kind = get_kind(name)
+    return kind.output if kind is not None else "csv"
 
 
 def kind_title(name: str) -> str:

@@ -30,11 +30,18 @@ class ReportParams:
     workspace_id: uuid.UUID | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # Free-form text filters of kinds that take them (the audit export); checked by the kind.
+    filters: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The ``parameters`` column's value (the workspace has a column of its own)."""
         values = {"from": self.date_from, "to": self.date_to}
-        return {key: value.isoformat() for key, value in values.items() if value is not None}
+        stored: dict[str, Any] = {
+            key: value.isoformat() for key, value in values.items() if value is not None
+        }
+        if self.filters:
+            stored["filters"] = dict(self.filters)
+        return stored
 
     def dates(self) -> tuple[date, date]:
         """The range's first and last day (refused when the report has no range)."""
@@ -75,13 +82,19 @@ def parse_params(
     raw: Mapping[str, Any], workspace_id: uuid.UUID | None, *, dated: bool
 ) -> ReportParams:
     """Stored parameters back as ``ReportParams`` (checked again: the job trusts nothing)."""
+    stored = raw.get("filters") or {}
+    if not isinstance(stored, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in stored.items()
+    ):
+        raise ReportRuleError("The report's filters are not valid.")
+    filters = tuple(sorted(stored.items()))
     if not dated:
-        return ReportParams(workspace_id=workspace_id)
+        return ReportParams(workspace_id=workspace_id, filters=filters)
     if "from" not in raw or "to" not in raw:
         raise ReportRuleError("The report's date range is missing.")
     date_from, date_to = _date(raw["from"], "start"), _date(raw["to"], "end")
     check_range(date_from, date_to)
-    return ReportParams(workspace_id, date_from, date_to)
+    return ReportParams(workspace_id, date_from, date_to, filters)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from portal.models import Report, User
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
 from portal.services import audit
+from portal.services.audit_export import filters_from
 from portal.services.report_files import report_file
-from portal.services.report_kinds import ReportKind
+from portal.services.report_kinds import ReportKind, get_kind, output_of
 from portal.services.report_state import QUEUE_UNAVAILABLE, fail_report
 from portal.services.report_types import ReportParams, ReportRuleError, owned_workspace_ids
 from portal.services.tx import lock_for_update
@@ -82,6 +83,26 @@ def request_report(kind: ReportKind, params: ReportParams, *, actor: User) -> Re
     return report
 
 
+EXPORT_FORMATS = ("csv", "jsonl")
+
+
+def request_audit_export(values: dict[str, str], fmt: str, *, actor: User) -> Report:
+    """Queue an export of the audit rows matching ``values`` (the trail's filters); audited."""
+    kind = get_kind(f"audit_export_{fmt}") if fmt in EXPORT_FORMATS else None
+    if kind is None:
+        raise ReportRuleError("Choose CSV or JSON Lines.")
+    filters_from(values)  # refuse bad filters now, not in the job
+    params = ReportParams(filters=tuple(sorted(values.items())))
+    report = request_report(kind, params, actor=actor)
+    audit.record(
+        audit.Action.AUDIT_EXPORTED,
+        target=report,
+        actor=actor,
+        details={"format": fmt, "filters": values},
+    )
+    return report
+
+
 def enqueue_report(report: Report) -> bool:
     """Queue the report's job (after its row is committed); on a Redis failure mark it
     failed (flushed, audited) and return False, so the caller commits and says so."""
@@ -126,7 +147,7 @@ def record_download(report: Report, *, actor: User) -> Path:
     """The file of a succeeded report, its download audited (409 if not ready, 404 if gone)."""
     if report.status != "succeeded":
         raise Conflict("This report has no file yet: it has not succeeded.")
-    path = report_file(report.id)
+    path = report_file(report.id, output_of(report.kind))
     if not path.is_file():
         raise NotFound("The report's file is missing; retry the report to build it again.")
     audit.record(
