@@ -94,6 +94,7 @@ def mfa() -> Response | tuple[str, int]:
     try:
         method = check_second_factor(user, form.code.data)
     except RateLimited as exc:
+        db.session.commit()  # the rate-limit audit row
         abort(429, retry_after=exc.retry_after)
     except MFAError as exc:
         db.session.commit()  # the failure's audit row and counters

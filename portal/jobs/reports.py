@@ -53,7 +53,7 @@ def _build(report: Report, job_id: str | None) -> int:
         beat(report_id, job_id, progress)
         db.session.commit()
 
-    return write_rows(report_id, rows.header, rows.chunks, heartbeat, kind.output)
+    return write_rows(report_id, rows.header, rows.chunks, heartbeat, kind.output, raw=rows.raw)
 
 
 def _failed(report_id: uuid.UUID, job_id: str | None, message: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from portal.extensions import db
 from portal.models import AuditLog
@@ -18,7 +18,14 @@ from portal.services.audit_queries import (
     AuditFilters,
     filtered_events,
 )
-from portal.services.report_types import Chunk, ReportRows, ReportRuleError, RunContext, percent
+from portal.services.report_types import (
+    Chunk,
+    RawChunk,
+    ReportRows,
+    ReportRuleError,
+    RunContext,
+    percent,
+)
 
 FILTER_KEYS = ("actor", "action", "target_type", "target_id", "workspace", "ip", "date_from",
                "date_to")  # fmt: skip
@@ -64,13 +71,78 @@ def filters_from(values: Mapping[str, str]) -> AuditFilters:
     )
 
 
-def audit_export_rows(ctx: RunContext) -> ReportRows:
-    """The matching rows, oldest first, in constant memory (a server-side cursor)."""
+def audit_export_rows(ctx: RunContext, fmt: str = "csv") -> ReportRows:
+    """The matching rows, oldest first, in constant memory.
+
+    On PostgreSQL the database writes the file itself (COPY ... TO STDOUT, formula cells
+    neutralised in SQL), which runs at close to COPY's own speed; elsewhere (SQLite in
+    embedded mode) rows are streamed from a cursor and written by Python.
+    """
     filters = filters_from(dict(ctx.params.filters))
     stmt = filtered_events(ctx.requester, filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    if db.engine.dialect.name == "postgresql":
+        return ReportRows(HEADER, _copy(stmt, fmt, total or 0), raw=True)
     rows = stmt.with_only_columns(*COLUMNS).order_by(AuditLog.seq)
     return ReportRows(HEADER, _stream(rows, total or 0))
+
+
+def jsonl_rows(ctx: RunContext) -> ReportRows:
+    """The JSON Lines flavour of ``audit_export_rows``."""
+    return audit_export_rows(ctx, "jsonl")
+
+
+# Text cells a spreadsheet would run as a formula get a leading quote (CSV injection).
+GUARD = "CASE WHEN {c} ~ '^[=+@\t\r-]' THEN chr(39) || {c} ELSE {c} END AS {c}"
+TEXT_COLUMNS = {"actor_email", "action", "target_type", "target_id", "ip", "user_agent",
+                "request_id"}  # fmt: skip
+# COPY's CSV format with a quote and delimiter that JSON text never contains: raw lines.
+RAW_LINES = "(FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
+FLUSH_BYTES = 1 << 20
+
+
+def _column_sql(name: str) -> str:
+    if name in TEXT_COLUMNS:
+        return GUARD.format(c=name)
+    return f"{name}::text AS {name}" if name == "details" else name
+
+
+def copy_sql(stmt, fmt: str) -> tuple[str, dict]:
+    """The COPY statement and its parameters for the rows ``stmt`` selects."""
+    if fmt == "jsonl":
+        pairs = ", ".join(f"'{name}', {name}" for name in HEADER)
+        columns = [literal_column(f"json_build_object({pairs})::text")]
+        options = RAW_LINES
+    else:
+        columns = [literal_column(_column_sql(name)) for name in HEADER]
+        options = "(FORMAT csv, HEADER)"
+    query = select(*columns).select_from(AuditLog.__table__).order_by(AuditLog.seq)
+    if stmt.whereclause is not None:
+        query = query.where(stmt.whereclause)
+    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
+    # Values stay bound parameters (psycopg binds them for COPY); only fixed SQL is formatted.
+    return f"COPY ({compiled}) TO STDOUT WITH {options}", compiled.params
+
+
+def _copy(stmt, fmt: str, total: int) -> Iterator[RawChunk]:
+    sql, params = copy_sql(stmt, fmt)
+    header_lines = 1 if fmt == "csv" else 0
+    # A connection of its own, as for the cursor below: the job commits between chunks.
+    with db.engine.connect() as conn:
+        with conn.connection.driver_connection.cursor() as cur:
+            cur.execute("SET LOCAL TIME ZONE 'UTC'")
+            with cur.copy(sql, params) as copy:
+                buffer, lines = bytearray(), 0
+                for data in copy:
+                    buffer += data
+                    lines += bytes(data).count(b"\n")
+                    if len(buffer) >= FLUSH_BYTES:
+                        done = max(lines - header_lines, 0)
+                        yield RawChunk(bytes(buffer), done, percent(done, total))
+                        buffer.clear()
+                done = max(lines - header_lines, 0)
+                yield RawChunk(bytes(buffer), done, percent(done, total))
+        conn.rollback()
 
 
 def _stream(stmt, total: int) -> Iterator[Chunk]:

@@ -130,6 +130,14 @@ def check_second_factor(user: User, code: str) -> str:
     buckets = ratelimit.mfa_buckets(str(user.id), _client_ip())
     wait = ratelimit.retry_after(buckets)
     if wait is not None:
+        if ratelimit.first_block_in_window(buckets[0]):
+            audit.record(
+                audit.Action.LOGIN_RATE_LIMITED,
+                target=user,
+                actor=None,
+                actor_email=user.email,
+                details={"step": "mfa"},
+            )
         raise RateLimited(wait)
     method = None
     if user.is_active and not is_locked(user):

@@ -52,6 +52,8 @@ def write_rows(
     chunks: Iterable[Chunk],
     on_chunk: Callable[[int, int], None],
     fmt: str = "csv",
+    *,
+    raw: bool = False,
 ) -> int:
     """Write the rows to the report's file atomically; returns how many rows (header aside).
 
@@ -68,6 +70,10 @@ def write_rows(
         prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent
     )
     try:
+        if raw:
+            count = _write_raw(handle, chunks, on_chunk, bom=fmt == "csv")
+            os.replace(temporary, target)
+            return count
         encoding = ENCODING if fmt == "csv" else "utf-8"
         with os.fdopen(handle, "w", encoding=encoding, newline="") as out:
             write = _csv_writer(out, header) if fmt == "csv" else _jsonl_writer(out, header)
@@ -82,6 +88,22 @@ def write_rows(
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return count
+
+
+def _write_raw(
+    handle: int, chunks: Iterable[Any], on_chunk: Callable[[int, int], None], *, bom: bool
+) -> int:
+    count = 0
+    with os.fdopen(handle, "wb") as out:
+        if bom:
+            out.write("\ufeff".encode())
+        for chunk in chunks:
+            out.write(chunk.data)
+            count = chunk.rows
+            on_chunk(count, chunk.progress)
+        out.flush()
+        os.fsync(out.fileno())
     return count
 
 

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from portal.extensions import db
 from portal.models import User, Workspace
 from portal.security.permissions import Permission
-from portal.services.audit_export import audit_export_rows
+from portal.services.audit_export import audit_export_rows, jsonl_rows
 from portal.services.report_activity import workspace_activity
 from portal.services.report_rows import access_review, audit_summary
 from portal.services.report_types import (
@@ -151,7 +151,7 @@ AUDIT_EXPORTS = tuple(
         full_scope=_reads_all_audit,
         member_need="manage",
         all_labels=("All events", "All workspaces I own"),
-        build=audit_export_rows,
+        build=audit_export_rows if fmt == "csv" else jsonl_rows,
         output=fmt,
         listed=False,
     )

@@ -106,11 +106,25 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class RawChunk:
+    """Bytes of the finished file as the database wrote them (COPY), and rows so far."""
+
+    data: bytes
+    rows: int
+    progress: int
+
+
+@dataclass(frozen=True)
 class ReportRows:
-    """A report's CSV header and its rows, produced lazily in chunks."""
+    """A report's CSV header and its rows, produced lazily in chunks.
+
+    With ``raw`` the chunks are RawChunks: the database formats the file itself (the
+    audit export's COPY), header included.
+    """
 
     header: list[str]
-    chunks: Iterator[Chunk]
+    chunks: Iterator[Chunk] | Iterator[RawChunk]
+    raw: bool = False
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,13 @@ def seeded(app):
             audit.record(
                 "model.registered", actor=None, target_type="model", workspace_id=workspace
             )
-        audit.record("user.updated", actor=None, target_type="user", details={"csv": "=1+2"})
+        audit.record(
+            "user.updated",
+            actor=None,
+            target_type="user",
+            target_id="=HYPERLINK(1)",
+            details={"csv": "=1+2"},
+        )
         db.session.commit()
         return {"mine": mine.id, "other": other.id}
 
@@ -79,11 +85,12 @@ def test_jsonl_export_and_csv_injection_guard(app, client, sign_in, seeded):
     body = client.get(f"{location}/download").get_data(as_text=True)
     records = [json.loads(line) for line in body.splitlines()]
     assert len(records) == 1 and list(records[0]) == HEADER
-    assert json.loads(records[0]["details"]) == {"csv": "=1+2"}  # JSON keeps the value as is
+    assert records[0]["details"] == {"csv": "=1+2"}  # JSON keeps the value as is
     csv_location = _export(client, "csv", action="user.updated").headers["Location"]
     _run_jobs(app)
     text = client.get(f"{csv_location}/download").get_data(as_text=True)
     assert '"=1+2"' in text  # inside the JSON cell: not at the start of a cell
+    assert ",'=HYPERLINK(1)," in text  # a cell that starts like a formula is neutralised
 
 
 @pytest.mark.committed
