@@ -134,11 +134,14 @@ ACTIONS = [
 AUDIT_DAYS = 365
 
 
-def load_audit(url: str, total: int, hmac_key: str, seed: int = 11) -> int:
+def load_audit(
+    url: str, total: int, hmac_key: str, seed: int = 11, span_rows: int | None = None
+) -> int:
     """Extend the audit trail to ``total`` rows with a valid HMAC chain (COPY); returns rows added.
 
-    Rows spread over the last year, newest last, by the users already loaded; about a
-    third belong to workspaces.
+    Row ``n`` is written at a fixed pace over the year that ``span_rows`` rows fill (the
+    largest size a run reaches), so created_at grows with seq across extensions; actors
+    are the users already loaded; about a third of the rows belong to workspaces.
     """
     import hashlib
     import hmac
@@ -169,9 +172,8 @@ def load_audit(url: str, total: int, hmac_key: str, seed: int = 11) -> int:
                     workspaces.append(ws)
                     copy.write_row((ws, f"Bench workspace {n}", f"bench-{n}", "", owner, "{}",
                                     False, 1, EPOCH, EPOCH))  # fmt: skip
-        now = datetime.now(UTC)
-        start = now - timedelta(days=AUDIT_DAYS)
-        step = (now - start) / (total - head_seq + 1)
+        start = datetime.now(UTC) - timedelta(days=AUDIT_DAYS)
+        step = timedelta(days=AUDIT_DAYS) / (span_rows or total)
         added, prev = 0, head_hash
         columns = (
             "id, seq, created_at, actor_id, actor_email, action, target_type, target_id,"
@@ -183,7 +185,7 @@ def load_audit(url: str, total: int, hmac_key: str, seed: int = 11) -> int:
                 action, target_type, _ = rng.choice(weighted)
                 actor_id, actor_email = rng.choice(actors)
                 workspace = rng.choice(workspaces) if rng.random() < 0.35 else None
-                created = start + step * (seq - head_seq)
+                created = start + step * seq
                 row = {
                     "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                     "seq": seq,
