@@ -1,14 +1,33 @@
-"""/healthz (liveness) and /readyz (readiness) as JSON."""
+"""/healthz and /readyz (JSON), /system (the dependencies' state) and /system/cache."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from portal.security.permissions import Access, require
+from portal.cache import NAMESPACE_TTLS, get_cache
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.security.permissions import Access, Permission, require
+from portal.services import audit
 from portal.services.health import readiness
+from portal.services.system import cache_overview, system_overview
 
 bp = Blueprint("system", __name__)
+
+# What flushing each namespace does, said on its confirmation page.
+FLUSH_EFFECTS = {
+    "sessions": "Everybody's hot session copies are dropped; nobody is signed out, "
+    "because sessions still validate against PostgreSQL (the next requests are a little slower).",
+    "ratelimit": "Current failure counts are forgotten: blocked accounts and addresses may "
+    "try again at once (the account lockout, kept in PostgreSQL, still applies).",
+    "dashboard": "Dashboards are recomputed on their next view.",
+}
+
+
+def _keys(count: int) -> str:
+    return f"{count:,} key" if count == 1 else f"{count:,} keys"
 
 
 @bp.get("/healthz")
@@ -30,3 +49,56 @@ def readyz() -> tuple[Response, int]:
     )
     body.headers["Cache-Control"] = "no-store"
     return body, 200 if ok else 503
+
+
+@bp.get("/system")
+@require(Permission.SYSTEM_HEALTH)
+def index() -> ResponseReturnValue:
+    """PostgreSQL, Redis, RQ and the portal's settings, with warnings."""
+    return render_template("system/index.html", overview=system_overview())
+
+
+@bp.get("/system/cache")
+@require(Permission.SYSTEM_CACHE)
+def cache() -> ResponseReturnValue:
+    """Each cache namespace's key count, memory estimate and hit rate."""
+    health, stats = cache_overview()
+    return render_template("system/cache.html", health=health, stats=stats)
+
+
+@bp.route("/system/cache/<namespace>/flush", methods=["GET", "POST"])
+@require(Permission.SYSTEM_CACHE)
+def flush(namespace: str) -> ResponseReturnValue:
+    """Confirm, then remove every key of one namespace (audited)."""
+    if namespace not in NAMESPACE_TTLS:
+        abort(404)
+    form = ConfirmForm()
+    manager = get_cache()
+    if not form.validate_on_submit():
+        stats = manager.namespace_stats(namespace)
+        count = _keys(stats.keys) if stats.available else "an unknown number of keys"
+        effect = FLUSH_EFFECTS.get(namespace, "Entries are fetched or computed again on demand.")
+        page = render_template(
+            "_partials/confirm.html",
+            title=f"Flush the {namespace} cache?",
+            message=f"This removes {count} from the {namespace} namespace. {effect}",
+            action_label=f"Flush {namespace}",
+            action_url=request.path,
+            cancel_url=url_for("system.cache"),
+            form=form,
+            danger=True,
+        )
+        return page, 400 if request.method == "POST" else 200
+    if not manager.ping():
+        flash("Redis is unreachable: nothing was flushed.", "danger")
+        return redirect(url_for("system.cache"), 303)
+    removed = manager.flush_namespace(namespace)
+    audit.record(
+        audit.Action.CACHE_FLUSHED,
+        target_type="cache",
+        target_id=namespace,
+        details={"keys": removed},
+    )
+    db.session.commit()
+    flash(f"Flushed {_keys(removed)} from {namespace}.", "success")
+    return redirect(url_for("system.cache"), 303)

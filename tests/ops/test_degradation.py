@@ -1,0 +1,87 @@
+"""Redis stops while the portal serves, and comes back; PostgreSQL drops its connections."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+from tests.conftest import PASSWORD, TEST_SETTINGS, csrf_token_from
+from tests.factories import UserFactory
+
+
+def _app(database_url: str, redis_url: str):
+    return create_app(
+        {
+            **TEST_SETTINGS,
+            "SQLALCHEMY_DATABASE_URI": database_url.replace(
+                "postgresql://", "postgresql+psycopg://"
+            ),
+            "REDIS_URL": redis_url,
+        }
+    )
+
+
+def _sign_in(client, email: str):
+    token = csrf_token_from(client, "/login")
+    return client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
+
+
+@pytest.mark.committed
+def test_redis_outage_and_recovery(database_url, own_redis):
+    app = _app(database_url, f"redis://127.0.0.1:{own_redis.port}/0")
+    with app.app_context():
+        UserFactory(email="steady@example.org", roles=["Researcher"])
+        UserFactory(email="later@example.org", roles=["Researcher"])
+        db.session.commit()
+    first = app.test_client()
+    assert _sign_in(first, "steady@example.org").status_code == 303
+    assert first.get("/").status_code == 200
+
+    own_redis.stop()
+    # Pages still render: the session check falls back to PostgreSQL.
+    assert first.get("/").status_code == 200
+    assert first.get("/account/sessions").status_code == 200
+    # Signing in still works (rate limits are skipped; the lockout counter is in PostgreSQL).
+    second = app.test_client()
+    assert _sign_in(second, "later@example.org").status_code == 303
+    assert second.get("/").status_code == 200
+    ready = first.get("/readyz")
+    assert ready.status_code == 503 and ready.get_json()["checks"]["redis"]["ok"] is False
+    # Queuing a report fails with a clear message, never a 500.
+    token = csrf_token_from(first, "/reports/new?kind=workspace_activity")
+    queued = first.post(
+        "/reports/new?kind=workspace_activity",
+        data={"csrf_token": token, "workspace": "", "date_from": "2026-01-01",
+              "date_to": "2026-01-31"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert queued.status_code == 200
+    assert "The job queue is unavailable" in queued.get_data(as_text=True)
+
+    own_redis.start()  # same port, empty: no restart of the portal needed
+    assert first.get("/readyz").status_code == 200
+    assert first.get("/").status_code == 200
+    client = app.extensions["omniscope.redis"]
+    assert any(k.startswith(b"omniscope:sessions:") for k in client.keys("*"))
+    third = app.test_client()
+    assert _sign_in(third, "later@example.org").status_code == 303
+
+
+@pytest.mark.committed
+def test_dropped_database_connections_are_replaced(app, database_url):
+    """PostgreSQL restarted (its backends gone): the pool's pre-ping notices, no error page."""
+    served = _app(database_url, "memory://")
+    client = served.test_client()
+    assert client.get("/readyz").status_code == 200
+    with app.app_context(), db.engine.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        conn.commit()
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/login").status_code == 200

@@ -1,0 +1,36 @@
+"""Fixtures of the /system tests: a signed-in Admin and a spare Redis client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis as redis_lib
+
+from portal.models import User
+from tests.conftest import REDIS_URL
+
+
+@pytest.fixture
+def admin(sign_in: Callable[..., Any], user_factory: Any) -> User:
+    """An Admin (MFA enrolled), signed in with the test client."""
+    user = user_factory(email="admin@example.org", name="Ada Admin", roles=["Admin"], mfa=True)
+    assert sign_in(user.email).status_code == 303
+    return user
+
+
+@pytest.fixture
+def other_redis(redis_client: redis_lib.Redis) -> Iterator[redis_lib.Redis]:
+    """A second, independent connection to the tests' Redis (another process, in effect)."""
+    client = redis_lib.Redis.from_url(REDIS_URL)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def down_redis() -> Iterator[redis_lib.Redis]:
+    """A client for a port nobody listens on (built like the app's: no retry back-off)."""
+    client = redis_lib.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    yield client
+    client.close()

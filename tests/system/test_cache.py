@@ -1,0 +1,156 @@
+"""The cache manager against real Redis: key names, TTLs, counters, stats, flush, Redis down."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from portal.cache import NAMESPACE_TTLS, CacheManager, get_cache
+from portal.extensions import get_redis
+
+DAY = 24 * 3600
+
+
+@pytest.fixture
+def manager(redis_client):
+    return CacheManager(redis_client)
+
+
+@pytest.mark.parametrize(("namespace", "ttl"), sorted(NAMESPACE_TTLS.items()))
+def test_key_names_and_ttls_per_namespace(manager, redis_client, namespace, ttl):
+    assert manager.set_json(namespace, "k1", {"a": 1}) is True
+    assert redis_client.exists(f"omniscope:{namespace}:k1") == 1
+    assert ttl - 2 <= redis_client.ttl(f"omniscope:{namespace}:k1") <= ttl
+    assert manager.get_json(namespace, "k1") == {"a": 1}
+
+
+def test_the_seed_ttl_policy():
+    assert NAMESPACE_TTLS == {
+        "sessions": DAY,
+        "genes": 7 * DAY,
+        "pathways": 7 * DAY,
+        "papers": 30 * DAY,
+        "ratelimit": 60,
+        "dashboard": 30,
+    }
+
+
+@pytest.mark.parametrize(
+    ("setter", "getter", "deleter", "key", "ttl"),
+    [
+        ("set_gene_annotation", "get_gene_annotation", "delete_gene_annotation", "genes", 7 * DAY),
+        ("set_pathway", "get_pathway", "delete_pathway", "pathways", 7 * DAY),
+        ("set_paper", "get_paper", "delete_paper", "papers", 30 * DAY),
+    ],
+)
+def test_convenience_methods(manager, redis_client, setter, getter, deleter, key, ttl):
+    assert getattr(manager, getter)("ID-1") is None
+    assert getattr(manager, setter)("ID-1", {"name": "x"}) is True
+    assert ttl - 2 <= redis_client.ttl(f"omniscope:{key}:ID-1") <= ttl
+    assert getattr(manager, getter)("ID-1") == {"name": "x"}
+    assert getattr(manager, deleter)("ID-1") is True
+    assert redis_client.exists(f"omniscope:{key}:ID-1") == 0
+
+
+def test_unbounded_ids_are_hashed(manager, redis_client):
+    raw = "gene with spaces * and globs?" + "x" * 500
+    manager.set_gene_annotation(raw, {"ok": True})
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    assert redis_client.exists(f"omniscope:genes:h:{digest}") == 1
+    assert manager.get_gene_annotation(raw) == {"ok": True}
+
+
+def test_get_or_compute_computes_once(manager):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"n": len(calls)}
+
+    assert manager.get_or_compute("pathways", "p", compute) == {"n": 1}
+    assert manager.get_or_compute("pathways", "p", compute) == {"n": 1}
+    assert len(calls) == 1
+
+
+def test_counters_are_shared_between_managers(redis_client, other_redis):
+    one, two = CacheManager(redis_client), CacheManager(other_redis)
+    assert one.get_gene_annotation("TP53") is None  # miss
+    two.set_gene_annotation("TP53", {"symbol": "TP53"})
+    assert two.get_gene_annotation("TP53") == {"symbol": "TP53"}  # hit
+    assert one.get_gene_annotation("TP53") == {"symbol": "TP53"}  # hit
+    assert redis_client.hgetall("omniscope:stats:genes") == {b"hits": b"2", b"misses": b"1"}
+    for mgr in (one, two):
+        stats = mgr.namespace_stats("genes")
+        assert (stats.hits, stats.misses) == (2, 1)
+        assert stats.hit_rate == pytest.approx(2 / 3)
+
+
+def test_namespace_stats(manager, redis_client):
+    for i in range(120):
+        manager.set_paper(f"PMID{i}", {"title": "t" * 50})
+    manager.set_pathway("hsa00010", {"name": "Glycolysis"})
+    stats = manager.namespace_stats("papers")
+    assert stats.available and stats.keys == 120 and stats.ttl == 30 * DAY
+    assert stats.memory_bytes is not None and stats.memory_bytes > 120 * 50
+    assert stats.hit_rate is None  # no lookups yet
+    empty = manager.namespace_stats("genes")
+    assert (empty.keys, empty.memory_bytes, empty.hits, empty.misses) == (0, 0, 0, 0)
+
+
+def test_flush_only_touches_its_namespace(manager, redis_client):
+    pipe = redis_client.pipeline()
+    for i in range(2500):  # more than one UNLINK batch
+        pipe.set(f"omniscope:genes:G{i}", "1")
+    pipe.execute()
+    manager.set_pathway("hsa00010", {"name": "Glycolysis"})
+    manager.set_json("sessions", "sid", {"user_id": "u"})
+    manager.get_gene_annotation("G1")
+    redis_client.set("omniscope:genesis:x", "1")  # shares a prefix, not the namespace
+    redis_client.set("unrelated", "1")
+    assert manager.flush_namespace("genes") == 2500
+    assert list(redis_client.scan_iter(match="omniscope:genes:*")) == []
+    for key in ("omniscope:pathways:hsa00010", "omniscope:sessions:sid", "omniscope:genesis:x"):
+        assert redis_client.exists(key) == 1
+    assert redis_client.exists("unrelated") == 1
+    assert redis_client.hget("omniscope:stats:genes", "hits") == b"1"
+    assert manager.flush_namespace("genes") == 0
+
+
+def test_unknown_namespaces_are_refused(manager):
+    for call in (manager.namespace_stats, manager.flush_namespace):
+        with pytest.raises(ValueError):
+            call("*")
+
+
+def test_health(manager, redis_client):
+    health = manager.health()
+    assert health.ok and health.error is None
+    assert health.version == redis_client.info("server")["redis_version"]
+    assert 0 <= health.latency_ms < 1000
+
+
+def test_redis_down_reads_as_misses(down_redis):
+    manager = CacheManager(down_redis)
+    assert manager.get_json("genes", "x") is None
+    assert manager.get_gene_annotation("x") is None
+    assert manager.set_json("genes", "x", 1) is False
+    assert manager.set_paper("x", {}) is False
+    assert manager.delete("genes", "x") is False
+    assert manager.incr("ratelimit", "x") is None
+    assert manager.get_int("ratelimit", "x") is None
+    assert manager.add("ratelimit", "x", "1") is False
+    assert manager.get_or_compute("pathways", "x", lambda: {"fresh": True}) == {"fresh": True}
+    assert manager.ping() is False
+    health = manager.health()
+    assert (health.ok, health.latency_ms, health.error) == (False, None, "ConnectionError")
+    stats = manager.namespace_stats("genes")
+    assert stats.available is False and stats.keys == 0
+    assert manager.flush_namespace("genes") == 0
+
+
+def test_app_cache_uses_the_shared_pool(app_ctx):
+    manager = get_cache()
+    assert manager is get_cache()
+    assert get_redis().connection_pool.max_connections == 50
+    assert manager.key("genes", "BRCA1") == "omniscope:genes:BRCA1"
