@@ -16,6 +16,7 @@ from portal.models import Role, User
 from portal.services.audit_head import parse_head
 from portal.services.audit_integrity import current_head, purge_before, verify_chain
 from portal.services.auth import find_user_by_email
+from portal.services.keys import reencrypt_totp_secrets, rotate_audit_key
 from portal.services.users import (
     UserRuleError,
     count_users,
@@ -139,6 +140,32 @@ def audit_purge_command(before: datetime, yes: bool) -> None:
         click.echo(f"Purged {result.rows} rows (through seq {result.through_seq}).")
 
 
+@audit_cli.command("rotate-key")
+@click.option(
+    "--old-key-stdin", is_flag=True, required=True, help="Read the previous key from stdin."
+)
+def audit_rotate_key_command(old_key_stdin: bool) -> None:
+    """After setting a new AUDIT_HMAC_KEY (old one in AUDIT_HMAC_KEY_OLD): mark the switch."""
+    old_key = sys.stdin.readline().rstrip("\r\n")
+    try:
+        seq = rotate_audit_key(old_key)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Rotation recorded at seq {seq}; rows before it verify with the old key.")
+
+
+keys_cli = AppGroup("keys", help="Rotate the portal's keys.")
+
+
+@keys_cli.command("reencrypt-totp")
+def keys_reencrypt_totp_command() -> None:
+    """Encrypt every TOTP secret under the current PORTAL_ENCRYPTION_KEY."""
+    count = reencrypt_totp_secrets()
+    db.session.commit()
+    click.echo(f"Re-encrypted {count} TOTP secrets with the current key.")
+
+
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create a user per built-in role and a few workspaces with members (idempotent)."""
@@ -188,5 +215,12 @@ def welcome_command(url: str) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the portal's commands to ``flask``."""
-    for command in (users_cli, audit_cli, seed_demo_command, worker_command, welcome_command):
+    for command in (
+        users_cli,
+        audit_cli,
+        keys_cli,
+        seed_demo_command,
+        worker_command,
+        welcome_command,
+    ):
         app.cli.add_command(command)

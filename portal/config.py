@@ -66,6 +66,8 @@ def load_settings(
         "PORTAL_ENCRYPTION_KEY": env.get("PORTAL_ENCRYPTION_KEY", DEV_ENCRYPTION_KEY),
         "PORTAL_ENCRYPTION_KEY_OLD": env.get("PORTAL_ENCRYPTION_KEY_OLD", ""),
         "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY", DEV_AUDIT_HMAC_KEY),
+        # Earlier audit keys, comma-separated: rows written before a rotation verify with them.
+        "AUDIT_HMAC_KEY_OLD": env.get("AUDIT_HMAC_KEY_OLD", ""),
         "SQLALCHEMY_DATABASE_URI": database_url(
             env.get("DATABASE_URL", f"sqlite:///{instance / 'portal.db'}")
         ),

@@ -119,3 +119,17 @@ def test_audit_purge_command(app, app_ctx):
     everything = _run(app, "audit", "purge", "--before", "2999-01-01", "--yes")
     assert everything.exit_code == 0 and "Purged" in everything.output
     assert _run(app, "audit", "verify").exit_code == 0
+
+
+def test_key_rotation_commands(app, app_ctx, monkeypatch):
+    _run(app, "seed-demo")
+    done = _run(app, "keys", "reencrypt-totp")
+    assert done.exit_code == 0 and "Re-encrypted 0 TOTP secrets" in done.output
+    old = app.config["AUDIT_HMAC_KEY"]
+    same = _run(app, "audit", "rotate-key", "--old-key-stdin", input=old + "\n")
+    assert same.exit_code == 1 and "current key" in same.output
+    monkeypatch.setitem(app.config, "AUDIT_HMAC_KEY", "rotated-audit-key-" + "r" * 20)
+    monkeypatch.setitem(app.config, "AUDIT_HMAC_KEY_OLD", old)
+    rotated = _run(app, "audit", "rotate-key", "--old-key-stdin", input=old + "\n")
+    assert rotated.exit_code == 0 and "Rotation recorded" in rotated.output
+    assert _run(app, "audit", "verify").exit_code == 0

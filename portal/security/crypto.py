@@ -37,3 +37,11 @@ def decrypt(token: str, ttl: int | None = None) -> str:
         return _keys().decrypt(token.encode(), ttl=ttl).decode()
     except InvalidToken as exc:
         raise DecryptionError("stored secret cannot be decrypted with the configured keys") from exc
+
+
+def reencrypt(token: str) -> str:
+    """``token`` encrypted again under the current key (it may have been under an old one)."""
+    try:
+        return _keys().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise DecryptionError("stored secret cannot be decrypted with the configured keys") from exc

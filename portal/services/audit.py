@@ -85,6 +85,8 @@ class Action(StrEnum):
     AUDIT_VERIFIED = "audit.verified"
     AUDIT_EXPORTED = "audit.exported"
     CACHE_FLUSHED = "cache.flushed"
+    AUDIT_KEY_ROTATED = "audit.key_rotated"
+    KEYS_ROTATED = "keys.rotated"
 
 
 # Target types by model class name (the audit row names what was changed).

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 REDIS_KEY = "omniscope:audit:head"
 FILE_NAME = "audit-head.json"
 
+
 @dataclass(frozen=True)
 class Head:
     """A recorded chain head: the newest seq and its hash, signed with the audit key."""

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.models import AuditHead, AuditLog, User
 from portal.services import audit
 from portal.services.audit_head import Head, make_head, newest_known_head
+from portal.services.keys import configured_audit_keys
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,34 @@ class VerifyResult:
 def _walk(batch: int) -> Iterator[AuditLog]:
     stmt = select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=batch)
     yield from db.session.scalars(stmt)
+
+
+class KeySchedule:
+    """Which HMAC key each row was written with, from the chain's key-rotation rows.
+
+    Rows before the first rotation row used its ``old_key_id``; the rotation row and the
+    rows after it use its ``new_key_id``; and so on. Without rotations: the current key.
+    """
+
+    def __init__(self) -> None:
+        self.keys = configured_audit_keys()
+        stmt = (
+            select(AuditLog.seq, AuditLog.details)
+            .where(AuditLog.action == audit.Action.AUDIT_KEY_ROTATED)
+            .order_by(AuditLog.seq)
+        )
+        self.rotations = [(seq, d.get("old_key_id"), d.get("new_key_id")) for seq, d in
+                          db.session.execute(stmt)]  # fmt: skip
+        self.current = current_app.config["AUDIT_HMAC_KEY"].encode()
+
+    def for_seq(self, seq: int) -> bytes | None:
+        """The key row ``seq`` must verify with (None when that key is not configured)."""
+        for rotation_seq, old_id, _new_id in self.rotations:
+            if seq < rotation_seq:
+                return self.keys.get(old_id)
+        if self.rotations:
+            return self.keys.get(self.rotations[-1][2])
+        return self.current
 
 
 def _purge_checkpoint(first: AuditLog) -> bool:
@@ -52,7 +81,7 @@ def verify_chain(batch: int = 2000, heads: list[Head] | None = None) -> VerifyRe
     checkpoint, and the newest rows deleted (against ``audit_head`` and the newest head
     recorded outside the database, plus any ``heads`` given).
     """
-    key = current_app.config["AUDIT_HMAC_KEY"].encode()
+    keys = KeySchedule()
     expected_prev, expected_seq, checked = audit.GENESIS_HASH, 1, 0
     hashes_at: dict[int, str] = {}
     external = newest_known_head(heads)
@@ -69,8 +98,15 @@ def verify_chain(batch: int = 2000, heads: list[Head] | None = None) -> VerifyRe
             problem = f"expected seq {expected_seq}, found {row.seq} (rows missing or reordered)"
         elif problem is None and row.prev_hash != expected_prev:
             problem = "prev_hash does not match the previous row (row removed or reordered)"
-        elif problem is None and not hmac.compare_digest(row.hash, audit.compute_hash(row, key)):
-            problem = "hash does not match the row's content (row changed or forged)"
+        elif problem is None:
+            key = keys.for_seq(row.seq)
+            if key is None:
+                problem = (
+                    "this row was written with an audit key that is not configured "
+                    "(add it to AUDIT_HMAC_KEY_OLD)"
+                )
+            elif not hmac.compare_digest(row.hash, audit.compute_hash(row, key)):
+                problem = "hash does not match the row's content (row changed or forged)"
         if problem:
             return VerifyResult(False, checked, expected_seq - 1, row.seq, str(row.id), problem)
         if external is not None and row.seq == external.seq:

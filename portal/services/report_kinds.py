@@ -158,8 +158,7 @@ AUDIT_EXPORTS = tuple(
     for fmt, label in (("csv", "CSV"), ("jsonl", "JSON Lines"))
 )
 KINDS: dict[str, ReportKind] = {
-    kind.name: kind
-    for kind in (ACCESS_REVIEW, AUDIT_SUMMARY, WORKSPACE_ACTIVITY, *AUDIT_EXPORTS)
+    kind.name: kind for kind in (ACCESS_REVIEW, AUDIT_SUMMARY, WORKSPACE_ACTIVITY, *AUDIT_EXPORTS)
 }
 
 
