@@ -92,14 +92,21 @@ def main() -> None:
     parser.add_argument("--sizes", default="200000,2000000")
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument(
+        "--keep", action="store_true", help="Reuse the database of an earlier run (one size)."
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
     started = time.perf_counter()
-    url = datagen.recreate_database("omniscope_bench_audit")
-    datagen.load_users(url, args.users)
-    email = datagen.add_bench_admin(url)
-    print(f"loaded {args.users:,} users in {time.perf_counter() - started:.1f} s")
+    email = "bench-admin@example.org"
+    if args.keep:
+        url = datagen.database_url("omniscope_bench_audit")
+    else:
+        url = datagen.recreate_database("omniscope_bench_audit")
+        datagen.load_users(url, args.users)
+        email = datagen.add_bench_admin(url)
+        print(f"loaded {args.users:,} users in {time.perf_counter() - started:.1f} s")
     actor = "grace.hopper.17@example.org"
     results = {}
     for size in sizes:

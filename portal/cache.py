@@ -94,13 +94,19 @@ class CacheManager:
     def get_json(self, namespace: str, key: str) -> Any | None:
         """The cached JSON value, or None on a miss (or when Redis failed); counted."""
         try:
-            raw = self._client.get(self.key(namespace, key))
+            # One round trip on the hot path: the read and a "lookups" count together;
+            # only a miss costs a second one (hits = lookups - misses).
+            pipe = self._client.pipeline(transaction=False)
+            pipe.get(self.key(namespace, key))
+            pipe.hincrby(self.key(STATS_NAMESPACE, namespace), "lookups", 1)
+            raw, _ = pipe.execute()
         except RedisError:
-            # Not counted: the counter would most likely fail the same way.
             log.warning("cache get failed for %s", namespace, exc_info=True)
             return None
-        self._count(namespace, "misses" if raw is None else "hits")
-        return None if raw is None else json.loads(raw)
+        if raw is None:
+            self._count(namespace, "misses")
+            return None
+        return json.loads(raw)
 
     def set_json(self, namespace: str, key: str, value: Any, ttl: int | None = None) -> bool:
         """Store ``value`` with the namespace's TTL; False when Redis did not take it."""
@@ -254,7 +260,8 @@ class CacheManager:
             log.warning("cache stats failed for %s", namespace, exc_info=True)
             return NamespaceStats(namespace, ttl, 0, None, 0, 0, available=False)
         memory = self._memory_estimate(sample, keys)
-        hits, misses = counters.get("hits", 0), counters.get("misses", 0)
+        misses = counters.get("misses", 0)
+        hits = max(counters.get("lookups", 0) - misses, 0)
         return NamespaceStats(namespace, ttl, keys, memory, hits, misses)
 
     def _memory_estimate(self, sample: list[bytes], keys: int) -> int | None:

@@ -127,7 +127,7 @@ def seed(redis_client):
 
 def test_cache_page_lists_namespaces(client, admin, redis_client):
     seed(redis_client)
-    redis_client.hset("omniscope:stats:genes", mapping={"hits": 3, "misses": 1})
+    redis_client.hset("omniscope:stats:genes", mapping={"lookups": 4, "misses": 1})
     page = text(client.get("/system/cache"))
     assert 'data-namespace="genes" data-keys="3" data-hits="3" data-misses="1"' in page
     assert 'data-namespace="pathways" data-keys="1"' in page
