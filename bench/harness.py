@@ -105,13 +105,21 @@ def sign_in(base: str, email: str, password: str, totp_secret: str) -> Client:
         "POST", "/login", {"csrf_token": token, "email": email, "password": password}
     )
     assert status == 303, status
-    _, page, _ = client.request("GET", "/mfa")
-    token = CSRF.search(page).group(1)
-    status, _, _ = client.request(
-        "POST", "/mfa", {"csrf_token": token, "code": pyotp.TOTP(totp_secret).now()}
-    )
-    assert status == 303, f"MFA step answered {status}"
-    return client
+    totp = pyotp.TOTP(totp_secret)
+    # A code is accepted once per time-step (replay protection): an earlier run may have
+    # used this step already, so try the next one, then wait for a fresh step.
+    for attempt in range(3):
+        step = totp.timecode(time.time()) + (1 if attempt == 1 else 0)
+        _, page, _ = client.request("GET", "/mfa")
+        token = CSRF.search(page).group(1)
+        status, _, _ = client.request(
+            "POST", "/mfa", {"csrf_token": token, "code": totp.generate_otp(step)}
+        )
+        if status == 303:
+            return client
+        if attempt == 1:
+            time.sleep(totp.interval * 2 - time.time() % totp.interval + 1)
+    raise AssertionError(f"MFA step answered {status}")
 
 
 def sample(call: Callable[[], object], runs: int, warmup: int = 10) -> list[float]:
