@@ -1,0 +1,118 @@
+"""Throughput of a signed-in dashboard vs a hello-world Flask app, and the audit's cost.
+
+    .venv/bin/python -m bench.bench_throughput [--seconds 15] [--connections 8]
+
+1. wrk (Debian's package) against the portal's dashboard, signed in as an enrolled Admin
+   (the session cookie of a real sign-in), and against bench/hello_app.py, both under the
+   project's gunicorn.conf.py with the same worker settings. DESIGN.md: at least half.
+2. A mutating request (an admin edits a user's name: form parse, optimistic lock, update,
+   audit row, commit) with the real audit API and with audit.record replaced by a no-op,
+   in one process, 300 times each. DESIGN.md: recording adds at most 20 %.
+Uses database omniscope_bench_users (built here with 10,000 users).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import time
+
+from bench import datagen
+from bench.harness import gunicorn, p50, p95, print_table, sample, sign_in
+
+WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+
+
+def _wrk(base: str, path: str, seconds: int, connections: int, cookie: str | None) -> float:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run([*command, f"http://{base}{path}"], capture_output=True, text=True)
+    return float(WRK_RATE.search(out.stdout).group(1))
+
+
+def throughput(url: str, email: str, seconds: int, connections: int) -> list[list[object]]:
+    rows = []
+    with (
+        gunicorn("wsgi:app", 8331, url) as portal,
+        gunicorn("bench.hello_app:app", 8332, url) as hello,
+    ):
+        admin = sign_in(portal, email, datagen.BENCH_PASSWORD, datagen.BENCH_TOTP_SECRET)
+        cookie = "; ".join(f"{k}={v}" for k, v in admin.cookies.items())
+        status, page, _ = admin.request("GET", "/")
+        assert status == 200 and "data-tile" in page
+        dashboard = _wrk(portal, "/", seconds, connections, cookie)
+        baseline = _wrk(hello, "/", seconds, connections, None)
+        rows.append(["signed-in dashboard", f"{dashboard:,.0f}", f"{baseline:,.0f}",
+                     f"{dashboard / baseline:.2f}"])  # fmt: skip
+    return rows
+
+
+def audit_cost(url: str, email: str, runs: int) -> list[list[object]]:
+    """Median of an audited edit with the real audit API vs with recording switched off."""
+    import pyotp
+
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import User
+    from portal.services import audit
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://",
+                      "postgresql+psycopg://"), "REDIS_URL": "memory://",
+                      "RQ_WORKER_THREAD": False})  # fmt: skip
+    client = app.test_client()
+    csrf = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+    token = csrf.search(client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"csrf_token": token, "email": email,
+                                "password": datagen.BENCH_PASSWORD})  # fmt: skip
+    totp = pyotp.TOTP(datagen.BENCH_TOTP_SECRET)
+    token = csrf.search(client.get("/mfa").get_data(as_text=True)).group(1)
+    code = totp.generate_otp(totp.timecode(time.time()) + 1)
+    assert client.post("/mfa", data={"csrf_token": token, "code": code}).status_code == 303
+    with app.app_context():
+        target = db.session.scalar(db.select(User).where(User.email != email).limit(1))
+        path = f"/users/{target.id}/edit"
+    counter = iter(range(10**9))
+
+    def edit() -> None:
+        page = client.get(path).get_data(as_text=True)
+        form = dict(re.findall(r'name="(csrf_token|version|email)"[^>]*value="([^"]*)"', page))
+        form["name"] = f"Bench Name {next(counter)}"
+        response = client.post(path, data=form)
+        assert response.status_code in (200, 303), response.status_code
+
+    with_audit = sample(edit, runs)
+    original = audit.record
+    audit.record = lambda *args, **kwargs: None  # the bench's switch, never the portal's
+    try:
+        without = sample(edit, runs)
+    finally:
+        audit.record = original
+    return [["edit a user (GET form + POST)", p50(with_audit), p95(with_audit), p50(without),
+             p95(without), f"{(p50(with_audit) / p50(without) - 1) * 100:+.1f} %"]]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=300)
+    args = parser.parse_args()
+    url = datagen.recreate_database("omniscope_bench_users")
+    datagen.load_users(url, 10_000)
+    email = datagen.add_bench_admin(url)
+    print_table(
+        ["case", "portal req/s", "hello-world req/s", "portal/hello"],
+        throughput(url, email, args.seconds, args.connections),
+    )
+    print()
+    print_table(
+        ["mutating request", "audited p50", "audited p95", "no audit p50", "no audit p95",
+         "audit adds"],
+        audit_cost(url, email, args.runs),
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
