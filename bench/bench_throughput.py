@@ -19,7 +19,7 @@ import subprocess
 import time
 
 from bench import datagen
-from bench.harness import gunicorn, p50, p95, print_table, sample, sign_in
+from bench.harness import REDIS_URL, gunicorn, p50, p95, print_table, sample, sign_in
 
 WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 
@@ -59,7 +59,7 @@ def audit_cost(url: str, email: str, runs: int) -> list[list[object]]:
     from portal.services import audit
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://",
-                      "postgresql+psycopg://"), "REDIS_URL": "memory://",
+                      "postgresql+psycopg://"), "REDIS_URL": REDIS_URL,
                       "RQ_WORKER_THREAD": False})  # fmt: skip
     client = app.test_client()
     csrf = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -102,11 +102,12 @@ def main() -> None:
     url = datagen.recreate_database("omniscope_bench_users")
     datagen.load_users(url, 10_000)
     email = datagen.add_bench_admin(url)
-    print_table(
-        ["case", "portal req/s", "hello-world req/s", "portal/hello"],
-        throughput(url, email, args.seconds, args.connections),
-    )
-    print()
+    if args.seconds:
+        print_table(
+            ["case", "portal req/s", "hello-world req/s", "portal/hello"],
+            throughput(url, email, args.seconds, args.connections),
+        )
+        print()
     print_table(
         ["mutating request", "audited p50", "audited p95", "no audit p50", "no audit p95",
          "audit adds"],

@@ -82,6 +82,9 @@ def load_settings(
         "SESSION_COOKIE_SAMESITE": "Lax",
         # The __Host- prefix needs Secure, path / and no Domain: only over HTTPS.
         "SESSION_COOKIE_NAME": "__Host-omniscope" if secure_cookies else "omniscope_session",
+        # The cookie lives 24 h from sign-in (the server-side record decides anyway): no
+        # need to re-sign and re-send it on every response.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _int(env, "SESSION_ABSOLUTE_HOURS", 24),
         "HSTS_SECONDS": _int(env, "HSTS_SECONDS", 31_536_000),

@@ -13,18 +13,22 @@ import hmac
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from redis.exceptions import RedisError, WatchError
+from redis.exceptions import RedisError
 
 from portal.extensions import get_redis
 from portal.models.base import utcnow
 
 log = logging.getLogger(__name__)
-REDIS_KEY = "omniscope:audit:head"
+REDIS_KEY = "omniscope:audit:heads"
 FILE_NAME = "audit-head.json"
+KEEP_HEADS = 16
+FILE_INTERVAL = 1.0
+_last_file_write = [float("-inf")]
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,12 @@ def publish_head(seq: int, hash_: str) -> None:
         _set_redis_if_newer(head)
     except RedisError:
         log.warning("could not publish the audit head to Redis", exc_info=True)
+    # The file is the second copy: written at most once a second per process (the
+    # newest head of that second wins), so busy servers do not queue on its lock.
+    now = time.monotonic()
+    if now - _last_file_write[0] < FILE_INTERVAL:
+        return
+    _last_file_write[0] = now
     try:
         _write_file_if_newer(head)
     except OSError:
@@ -80,22 +90,12 @@ def publish_head(seq: int, hash_: str) -> None:
 
 
 def _set_redis_if_newer(head: Head) -> None:
-    # Several processes publish: only ever move the recorded head forward (WATCH/MULTI).
-    with get_redis().pipeline() as pipe:
-        for _ in range(5):
-            try:
-                pipe.watch(REDIS_KEY)
-                raw = pipe.get(REDIS_KEY)
-                current = parse_head(raw.decode()) if raw else None
-                if current is not None and current.seq >= head.seq:
-                    pipe.unwatch()
-                    return
-                pipe.multi()
-                pipe.set(REDIS_KEY, head.to_json())
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    # A sorted set scored by seq: concurrent publishers can only add, the newest is the
+    # highest score, and one round trip does it (no WATCH loop). The last few are kept.
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.zadd(REDIS_KEY, {head.to_json(): head.seq})
+    pipe.zremrangebyrank(REDIS_KEY, 0, -KEEP_HEADS - 1)
+    pipe.execute()
 
 
 def _write_file_if_newer(head: Head) -> None:
@@ -120,10 +120,10 @@ def read_file_head() -> Head | None:
 
 def read_redis_head() -> Head | None:
     try:
-        raw = get_redis().get(REDIS_KEY)
+        newest = get_redis().zrange(REDIS_KEY, -1, -1)
     except RedisError:
         return None
-    return parse_head(raw.decode()) if raw else None
+    return parse_head(newest[0].decode()) if newest else None
 
 
 def newest_known_head(extra: list[Head] | None = None) -> Head | None:
