@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, FormField, PasswordField, StringField
+from wtforms import Field, FieldList, FormField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 # No single form value is longer than this, whatever the field (fields set tighter limits).
@@ -66,3 +67,13 @@ class TypedConfirmForm(BaseForm):
     def validate_confirmation(self, field: Field) -> None:
         if field.data.strip().lower() != self.expected.strip().lower():
             raise ValidationError(f"Type {self.expected} exactly to confirm.")
+
+
+def order_field() -> SelectField:
+    """The ascending/descending choice every sortable list offers."""
+    return SelectField(
+        "Order",
+        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
+        default="asc",
+        invalid_choice_message="Order is asc or desc.",
+    )

@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Regexp, StopValidation
 
-from portal.forms import BaseForm, reject_unsafe_input, strip_whitespace
+from portal.forms import BaseForm, order_field, reject_unsafe_input, strip_whitespace
 from portal.plugins.json_text import JSONTextError, parse_json_object
 
 KB = 1024
@@ -187,12 +187,7 @@ class PluginFilterForm(BaseForm):
         default="name",
         invalid_choice_message="Sort by name or updated.",
     )
-    order = SelectField(
-        "Order",
-        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
-        default="asc",
-        invalid_choice_message="Order is asc or desc.",
-    )
+    order = order_field()
 
     def enabled(self) -> bool | None:
         """The status filter as a flag (None: any)."""

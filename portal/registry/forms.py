@@ -8,7 +8,7 @@ from typing import Any
 from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
 
-from portal.forms import BaseForm
+from portal.forms import BaseForm, order_field
 from portal.models import MODEL_STAGES, Workspace
 from portal.services.json_input import JSONInputError, parse_json_object
 from portal.services.ml_model_queries import ModelFilters
@@ -81,12 +81,7 @@ class ModelFilterForm(BaseForm):
         default="name",
         invalid_choice_message="Sort by name or created.",
     )
-    order = SelectField(
-        "Order",
-        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
-        default="asc",
-        invalid_choice_message="Order is asc or desc.",
-    )
+    order = order_field()
 
     def set_workspaces(self, workspaces: list[Workspace]) -> None:
         """Offer these (visible) workspaces in the workspace filter."""

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from portal.forms import BaseForm
+from portal.forms import BaseForm, order_field
 from portal.services.user_queries import UserFilters
 
 if TYPE_CHECKING:
@@ -71,12 +71,7 @@ class UserFilterForm(BaseForm):
         default="email",
         invalid_choice_message="Unknown sort order.",
     )
-    order = SelectField(
-        "Order",
-        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
-        default="asc",
-        invalid_choice_message="Order is asc or desc.",
-    )
+    order = order_field()
 
     def set_role_names(self, names: list[str]) -> None:
         """Offer these role names in the role filter."""

@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from portal.forms import BaseForm
+from portal.forms import BaseForm, order_field
 from portal.services.workspace_queries import WorkspaceFilters
 from portal.workspaces.settings_json import SettingsError, parse_settings
 
@@ -59,12 +59,7 @@ class WorkspaceFilterForm(BaseForm):
         default="name",
         invalid_choice_message="Unknown sort order.",
     )
-    order = SelectField(
-        "Order",
-        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
-        default="asc",
-        invalid_choice_message="Order is asc or desc.",
-    )
+    order = order_field()
 
     def filters(self) -> WorkspaceFilters:
         """The validated filters for the query."""
