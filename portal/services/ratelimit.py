@@ -1,8 +1,9 @@
 """Failure counting in one-minute windows (the seed's rate-limit policy), in Redis.
 
 Keys: ``omniscope:ratelimit:<scope>:<subject>:<window>``. If Redis is unreachable the
-limiter lets requests through (logged); the account lockout, counted in the database,
-still stops guessing.
+failures of the current window are counted in the database instead: every one of them
+is an audit row (``auth.login.failure`` / ``auth.mfa.failure``) with the email, IP or
+user it concerns, on indexed columns.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from portal.cache import get_cache
+from portal.extensions import db
+from portal.models import AuditLog
 
 NAMESPACE = "ratelimit"
 WINDOW_SECONDS = 60
@@ -36,6 +41,24 @@ def _window(now: float) -> int:
     return int(now // WINDOW_SECONDS)
 
 
+# What a bucket counts, as audit rows (the fallback when Redis cannot be asked).
+_AUDITED = {
+    "login-account": ("auth.login.failure", AuditLog.actor_email),
+    "login-ip": ("auth.login.failure", AuditLog.ip),
+    "mfa-user": ("auth.mfa.failure", AuditLog.target_id),
+    "mfa-ip": ("auth.mfa.failure", AuditLog.ip),
+}
+
+
+def _audited_failures(bucket: Bucket, window: int) -> int:
+    action, column = _AUDITED[bucket.scope]
+    since = datetime.fromtimestamp(window * WINDOW_SECONDS, UTC)
+    stmt = select(func.count()).where(
+        column == bucket.subject, AuditLog.action == action, AuditLog.created_at >= since
+    )
+    return db.session.scalar(stmt) or 0
+
+
 def retry_after(buckets: list[Bucket], now: float | None = None) -> int | None:
     """Seconds until the window ends when any bucket is full, else None."""
     now = time.time() if now is None else now
@@ -43,7 +66,9 @@ def retry_after(buckets: list[Bucket], now: float | None = None) -> int | None:
     cache = get_cache()
     for bucket in buckets:
         count = cache.get_int(NAMESPACE, bucket.key(window))
-        if count is not None and count >= bucket.limit:
+        if count is None:  # Redis unreachable: the audit trail has the same failures
+            count = _audited_failures(bucket, window)
+        if count >= bucket.limit:
             return max(1, int((window + 1) * WINDOW_SECONDS - now))
     return None
 

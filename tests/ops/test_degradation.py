@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import text
 
@@ -85,3 +87,19 @@ def test_dropped_database_connections_are_replaced(app, database_url):
         conn.commit()
     assert client.get("/readyz").status_code == 200
     assert client.get("/login").status_code == 200
+
+
+@pytest.mark.committed
+def test_rate_limits_fall_back_to_the_database_without_redis(database_url):
+    app = _app(database_url, "redis://127.0.0.1:1/0")  # no Redis at all
+    with app.app_context():
+        UserFactory(email="guarded@example.org", roles=["Researcher"])
+        db.session.commit()
+    client = app.test_client()
+    token = csrf_token_from(client, "/login")
+    wrong = {"csrf_token": token, "email": "guarded@example.org", "password": "wrong password!"}
+    if time.time() % 60 > 55:  # keep all six attempts in one one-minute window
+        time.sleep(61 - time.time() % 60)
+    statuses = [client.post("/login", data=wrong).status_code for _ in range(6)]
+    # Five failures per account per minute, counted from the audit trail's failure rows.
+    assert statuses[:5] == [400] * 5 and statuses[5] == 429
