@@ -32,6 +32,13 @@ class SortKey:
     columns: tuple[ColumnElement[Any], ...]
     descending: bool = False
 
+    @classmethod
+    def named(
+        cls, area: str, sort: str, columns: tuple[ColumnElement[Any], ...], descending: bool
+    ) -> SortKey:
+        """A list's order ``sort`` (its cursors carry ``area:sort:direction``)."""
+        return cls(f"{area}:{sort}:{'desc' if descending else 'asc'}", columns, descending)
+
 
 @dataclass(frozen=True)
 class PageRequest:

@@ -102,14 +102,7 @@ def get_visible_model(user: User, model_id: uuid.UUID) -> MLModel:
 
 def sort_key(sort: str, descending: bool = False) -> SortKey:
     """The keyset order for ``sort`` (a key of SORT_COLUMNS)."""
-    direction = "desc" if descending else "asc"
-    return SortKey(f"models:{sort}:{direction}", SORT_COLUMNS[sort], descending)
-
-
-def _like_prefix(text: str) -> str:
-    """A LIKE pattern matching values that start with ``text`` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
+    return SortKey.named("models", sort, SORT_COLUMNS[sort], descending)
 
 
 def filtered_models(user: User, filters: ModelFilters) -> Select:
@@ -122,8 +115,7 @@ def filtered_models(user: User, filters: ModelFilters) -> Select:
     if filters.framework:
         stmt = stmt.where(MLModel.framework == filters.framework)
     if filters.q:
-        pattern = _like_prefix(filters.q.lower())
-        stmt = stmt.where(func.lower(MLModel.name).like(pattern, escape="\\"))
+        stmt = stmt.where(func.lower(MLModel.name).startswith(filters.q.lower(), autoescape=True))
     return stmt
 
 

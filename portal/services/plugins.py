@@ -94,8 +94,7 @@ def list_plugins(
     """One keyset page of plugins whose name starts with ``q``, enabled or not."""
     stmt = select(Plugin)
     if q:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Plugin.name.like(escaped + "%", escape="\\"))
+        stmt = stmt.where(Plugin.name.startswith(q.lower(), autoescape=True))
     if enabled is not None:
         stmt = stmt.where(Plugin.is_enabled.is_(enabled))
     key = SortKey(f"plugins:{sort}:{descending}", SORT_COLUMNS[sort], descending)

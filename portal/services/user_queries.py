@@ -68,14 +68,7 @@ def grantable_roles(user: User) -> list[Role]:
 
 def sort_key(sort: str, descending: bool = False) -> SortKey:
     """The keyset order for ``sort`` (a key of SORT_COLUMNS)."""
-    direction = "desc" if descending else "asc"
-    return SortKey(f"users:{sort}:{direction}", SORT_COLUMNS[sort], descending)
-
-
-def _like_prefix(text: str) -> str:
-    """A LIKE pattern matching values that start with ``text`` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
+    return SortKey.named("users", sort, SORT_COLUMNS[sort], descending)
 
 
 def _conditions(filters: UserFilters) -> list[ColumnElement[bool]]:
@@ -83,11 +76,11 @@ def _conditions(filters: UserFilters) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if filters.q:
         # Prefix searches on indexed expressions (ix_users_email_pattern, ..._lower_name_pattern).
-        pattern = _like_prefix(filters.q.lower())
+        prefix = filters.q.lower()
         where.append(
             or_(
-                User.email.like(pattern, escape="\\"),
-                func.lower(User.name).like(pattern, escape="\\"),
+                User.email.startswith(prefix, autoescape=True),
+                func.lower(User.name).startswith(prefix, autoescape=True),
             )
         )
     if filters.role is not None:

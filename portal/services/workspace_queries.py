@@ -106,22 +106,14 @@ def member_of(workspace: Workspace, member_id: uuid.UUID) -> WorkspaceMember | N
 
 def sort_key(sort: str, descending: bool = False) -> SortKey:
     """The keyset order for ``sort`` (a key of SORT_COLUMNS)."""
-    direction = "desc" if descending else "asc"
-    return SortKey(f"workspaces:{sort}:{direction}", SORT_COLUMNS[sort], descending)
-
-
-def like_prefix(text: str) -> str:
-    """A LIKE pattern matching values that start with ``text`` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
+    return SortKey.named("workspaces", sort, SORT_COLUMNS[sort], descending)
 
 
 def visible_workspaces(user: User, filters: WorkspaceFilters) -> Select:
     """SELECT of the workspaces ``user`` may see that match ``filters`` (unordered)."""
     stmt = select(Workspace).where(visible_condition(user, Workspace.id))
     if filters.q:
-        pattern = like_prefix(filters.q.lower())
-        stmt = stmt.where(func.lower(Workspace.name).like(pattern, escape="\\"))
+        stmt = stmt.where(func.lower(Workspace.name).startswith(filters.q.lower(), autoescape=True))
     if filters.status != "all":
         stmt = stmt.where(Workspace.is_archived.is_(filters.status == "archived"))
     return stmt
