@@ -11,7 +11,7 @@ import uuid
 
 from flask import Blueprint, flash, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import BadRequest, Conflict, HTTPException
+from werkzeug.exceptions import BadRequest, Conflict
 
 from portal.extensions import db
 from portal.pagination import parse_page_request
@@ -51,12 +51,6 @@ from portal.workspaces.pages import detail_page, field_error, form_page, members
 from portal.workspaces.steps import archive_step, remove_step, transfer_step, unarchive_step
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
-
-
-@bp.errorhandler(Conflict)
-def archived(error: HTTPException) -> ResponseReturnValue:
-    """409 with the reason (an archived workspace is read-only)."""
-    return render_template("workspaces/conflict.html", error=error), 409
 
 
 @bp.context_processor
