@@ -10,7 +10,7 @@ from portal.cache import NAMESPACE_TTLS, get_cache
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.security.permissions import Access, Permission, require
-from portal.services import audit
+from portal.services.cache_admin import CacheUnavailable, flush_cache_namespace
 from portal.services.health import readiness
 from portal.services.system import cache_overview, system_overview
 
@@ -89,16 +89,11 @@ def flush(namespace: str) -> ResponseReturnValue:
             danger=True,
         )
         return page, 400 if request.method == "POST" else 200
-    if not manager.ping():
-        flash("Redis is unreachable: nothing was flushed.", "danger")
+    try:
+        removed = flush_cache_namespace(namespace)
+    except CacheUnavailable as exc:
+        flash(str(exc), "danger")
         return redirect(url_for("system.cache"), 303)
-    removed = manager.flush_namespace(namespace)
-    audit.record(
-        audit.Action.CACHE_FLUSHED,
-        target_type="cache",
-        target_id=namespace,
-        details={"keys": removed},
-    )
     db.session.commit()
     flash(f"Flushed {_keys(removed)} from {namespace}.", "success")
     return redirect(url_for("system.cache"), 303)
