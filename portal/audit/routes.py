@@ -16,6 +16,7 @@ from portal.extensions import db, get_queue, get_redis
 from portal.forms import ConfirmForm
 from portal.jobs.maintenance import verify_audit_chain
 from portal.pagination import parse_page_request
+from portal.reports.queueing import queue_report
 from portal.security.permissions import Permission, require
 from portal.services.audit_queries import (
     AuditFilters,
@@ -24,9 +25,8 @@ from portal.services.audit_queries import (
     get_event_for,
     list_events,
 )
-from portal.services.report_state import QUEUE_UNAVAILABLE
 from portal.services.report_types import ReportRuleError
-from portal.services.reports import enqueue_report, request_audit_export
+from portal.services.reports import request_audit_export
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -109,11 +109,7 @@ def export() -> Response:
     except ReportRuleError as exc:
         abort(400, description=str(exc))
     db.session.commit()
-    if enqueue_report(report):
-        flash("The export is being built; it appears here when ready.", "success")
-    else:
-        db.session.commit()
-        flash(QUEUE_UNAVAILABLE, "danger")
+    queue_report(report, "The export is being built; it appears here when ready.")
     return redirect(url_for("reports.detail", report_id=report.id), 303)
 
 

@@ -23,9 +23,10 @@ from werkzeug.exceptions import BadRequest
 
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.models import Report, User
+from portal.models import User
 from portal.pagination import parse_page_request
 from portal.reports.forms import ReportFilterForm, ReportForm, report_form
+from portal.reports.queueing import queue_report
 from portal.security.permissions import Permission, require
 from portal.services.report_files import FORMATS, read_preview
 from portal.services.report_kinds import (
@@ -36,10 +37,9 @@ from portal.services.report_kinds import (
     kinds_for,
     output_of,
 )
-from portal.services.report_state import QUEUE_UNAVAILABLE, fail_stale_reports
+from portal.services.report_state import fail_stale_reports
 from portal.services.report_types import ReportRuleError
 from portal.services.reports import (
-    enqueue_report,
     get_report_for,
     list_reports,
     record_download,
@@ -63,15 +63,6 @@ def _fail_stale() -> None:
 
 def _to_detail(report_id: uuid.UUID) -> ResponseReturnValue:
     return redirect(url_for("reports.detail", report_id=report_id), 303)
-
-
-def _queue(report: Report, queued_message: str) -> None:
-    """Enqueue the committed report; say whether that worked (never a 500 for Redis)."""
-    if enqueue_report(report):
-        flash(queued_message, "success")
-    else:
-        db.session.commit()
-        flash(QUEUE_UNAVAILABLE, "danger")
 
 
 @bp.get("")
@@ -128,7 +119,7 @@ def new() -> ResponseReturnValue:
         form.form_errors.append(str(exc))
         return _render_new(kind, form, 400)
     db.session.commit()
-    _queue(report, f"{kind.title} requested: it is being built.")
+    queue_report(report, f"{kind.title} requested: it is being built.")
     return _to_detail(report.id)
 
 
@@ -197,7 +188,7 @@ def retry(report_id: uuid.UUID) -> ResponseReturnValue:
         flash(str(exc), "warning")
         return _to_detail(report_id)
     db.session.commit()
-    _queue(report, f"Retrying: attempt {report.attempts} is queued.")
+    queue_report(report, f"Retrying: attempt {report.attempts} is queued.")
     return _to_detail(report_id)
 
 
