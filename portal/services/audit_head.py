@@ -77,10 +77,11 @@ def publish_head(seq: int, hash_: str) -> None:
         _set_redis_if_newer(head)
     except RedisError:
         log.warning("could not publish the audit head to Redis", exc_info=True)
-    # The file is the second copy: written at most once a second per process (the
-    # newest head of that second wins), so busy servers do not queue on its lock.
+    # The file is the second copy: written at most once a second per process (the first
+    # head of each second; later ones reach it with the next write), so busy servers do
+    # not queue on its lock. A missing file is written at once, whatever the throttle.
     now = time.monotonic()
-    if now - _last_file_write[0] < FILE_INTERVAL:
+    if now - _last_file_write[0] < FILE_INTERVAL and head_file().exists():
         return
     _last_file_write[0] = now
     try:

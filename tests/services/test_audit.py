@@ -192,3 +192,30 @@ def test_rows_missing_at_the_start_without_checkpoint_fail(app_ctx):
     result = verify_chain()
     assert not result.ok and result.failed_seq == 2
     assert "no purge checkpoint" in result.problem
+
+
+def test_head_file_is_written_at_once_when_missing_even_within_the_throttle(app_ctx):
+    from portal.services.audit_head import publish_head, read_file_head, read_redis_head
+
+    publish_head(10, "a" * 64)
+    assert read_file_head().seq == 10
+    # Within the same second the file is not rewritten, but Redis has the newest head.
+    publish_head(11, "b" * 64)
+    assert read_file_head().seq == 10
+    assert read_redis_head().seq == 11
+    # A deleted file is written again straight away.
+    from portal.services.audit_head import head_file
+
+    head_file().unlink()
+    publish_head(12, "c" * 64)
+    assert read_file_head().seq == 12
+
+
+def test_head_file_never_moves_backwards(app_ctx, monkeypatch):
+    from portal.services import audit_head
+
+    monkeypatch.setattr(audit_head, "FILE_INTERVAL", 0.0)
+    audit_head.publish_head(20, "d" * 64)
+    audit_head.publish_head(19, "e" * 64)
+    assert audit_head.read_file_head().seq == 20
+    assert audit_head.read_redis_head().seq == 20
