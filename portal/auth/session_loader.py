@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 from flask import session
-from sqlalchemy.orm import joinedload
 
-from portal.extensions import db, login_manager
+from portal.extensions import login_manager
 from portal.models import User
+from portal.services.principal import load_principal
 from portal.services.sessions import session_is_valid
 
 
@@ -18,8 +18,7 @@ def load_user(user_id: str) -> User | None:
     if not session_is_valid(session.get("sid"), user_id):
         return None
     try:
-        # Roles come in the same query: every page checks permissions.
-        user = db.session.get(User, uuid.UUID(user_id), options=[joinedload(User.roles)])
+        user = load_principal(uuid.UUID(user_id))
     except ValueError:
         return None
     if user is None or not user.is_active:

@@ -14,13 +14,16 @@ log = logging.getLogger(__name__)
 _KEY = "omniscope.after_commit"
 
 
-def after_commit(callback: Callable[[], object], *, key: str | None = None) -> None:
+def after_commit(
+    callback: Callable[[], object], *, key: str | None = None, session: Session | None = None
+) -> None:
     """Run ``callback`` after the current transaction commits; drop it on rollback.
 
     With a ``key``, a later callback replaces an earlier one with the same key (only the
-    last of a transaction's chain heads needs publishing, say).
+    last of a transaction's chain heads needs publishing, say). ``session`` defaults to
+    the request's.
     """
-    callbacks = db.session().info.setdefault(_KEY, {})
+    callbacks = (session or db.session()).info.setdefault(_KEY, {})
     callbacks[key if key is not None else object()] = callback
 
 

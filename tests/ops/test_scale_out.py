@@ -18,7 +18,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditLog, Report, User
+from portal.models import AuditLog, Report, Role, User, UserRole
 from portal.services.audit_integrity import verify_chain
 from tests.conftest import PASSWORD
 from tests.factories import TOTP_SECRET, UserFactory
@@ -90,6 +90,46 @@ def test_sessions_revocations_lockouts_and_caches_are_shared(app, cluster, redis
     status, _, _ = admin.post_form(a, "/system/cache/dashboard/flush", {})
     assert status == 303
     assert redis_client.keys("omniscope:dashboard:*") == []
+
+
+def test_role_changes_are_in_force_through_every_server_at_once(app, cluster, redis_client):
+    _, a, b = cluster
+    with app.app_context():
+        UserFactory(email="ops-admin@example.org", roles=["Admin"], mfa=True)
+        target = UserFactory(email="ops-reader@example.org", roles=[])
+        reader = Role(name="Lab Reader", description="", permissions=["models.view"])
+        db.session.add(reader)
+        db.session.flush()
+        db.session.add(UserRole(user_id=target.id, role_id=reader.id))
+        db.session.commit()
+        target_id, reader_id = target.id, reader.id
+        analyst_id = db.session.scalar(select(Role.id).where(Role.name == "Analyst"))
+
+    user = Browser()
+    assert _sign_in(user, a, "ops-reader@example.org") == 303
+    # Both servers (two processes each) have served the user: the snapshot is cached.
+    for port in (a, b, a, b):
+        assert user.request(port, "GET", "/models")[0] == 200
+    assert redis_client.exists(f"omniscope:fragment:principal:{target_id}")
+
+    # The role loses models.view through B: refused through A on the very next request.
+    admin = Browser()
+    assert _sign_in(admin, b, "ops-admin@example.org", mfa_step=-1) == 303
+    status, _, _ = admin.post_form(
+        b, f"/roles/{reader_id}", {"name": "Lab Reader", "description": "",
+                                   "permissions": ["plugins.view"]},
+    )  # fmt: skip
+    assert status == 303
+    assert user.request(a, "GET", "/models")[0] == 403
+    assert user.request(b, "GET", "/models")[0] == 403
+
+    # A role granted through A opens the page through B at once.
+    status, _, _ = admin.post_form(
+        a, f"/users/{target_id}/roles", {"role_id": str(analyst_id)}, token_from="/users/new"
+    )
+    assert status == 303
+    assert user.request(b, "GET", "/models")[0] == 200
+    assert user.request(a, "GET", "/models")[0] == 200
 
 
 def test_report_jobs_are_shared_between_worker_processes(app, cluster, redis_client):

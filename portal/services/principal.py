@@ -1,0 +1,156 @@
+"""The signed-in user without a query: a snapshot in Flask-Caching, invalidated everywhere.
+
+Every request needs its user with roles (permissions, pending setup, the navigation). A
+snapshot of the user's non-secret columns and role rows is kept in Flask-Caching on the
+shared Redis; loading it rebuilds a persistent ``User`` in the request's session without
+SQL (the secret columns, and anything else left out, load from the database on first
+access, as SQLAlchemy does for expired attributes).
+
+Invalidation is correct across processes: a snapshot records the generation tokens it
+was read under, the portal's (bumped when any role changes) and the user's own (bumped
+when their row or their roles change). A session hook bumps them when such a change is
+flushed and again after it commits, so the next request in any process reloads. A
+snapshot lives at most ``SNAPSHOT_TTL`` seconds: the bound on staleness when a bump was
+lost because Redis could not be reached at that moment.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from itertools import chain
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+
+from portal.extensions import cache, db
+from portal.models import Role, User, UserRole
+from portal.services.tx import after_commit
+
+log = logging.getLogger(__name__)
+SNAPSHOT_TTL = 60
+GENERATION_TTL = 24 * 3600
+PORTAL_GENERATION = "authz:generation"
+# Never copied to Redis: loaded from the database when a request needs them.
+SECRET_COLUMNS = frozenset({"password_hash", "mfa_secret_encrypted", "mfa_last_timestep"})
+_PENDING = "omniscope.principal.stale"
+
+
+def snapshot_key(user_id: uuid.UUID | str) -> str:
+    return f"principal:{user_id}"
+
+
+def user_generation_key(user_id: uuid.UUID | str) -> str:
+    return f"authz:generation:{user_id}"
+
+
+def _columns(model: type) -> list[str]:
+    return [attr.key for attr in inspect(model).column_attrs if attr.key not in SECRET_COLUMNS]
+
+
+def load_principal(user_id: uuid.UUID) -> User | None:
+    """The user with their roles: from the snapshot when current, else from the database."""
+    present = db.session.identity_map.get(Session.identity_key(User, user_id))
+    if present is not None:
+        return present
+    try:
+        snapshot, portal_gen, user_gen = cache.get_many(
+            snapshot_key(user_id), PORTAL_GENERATION, user_generation_key(user_id)
+        )
+    except RedisError:
+        log.warning("principal snapshot unavailable; loading from the database", exc_info=True)
+        return _from_database(user_id)
+    generations = [portal_gen, user_gen]
+    if snapshot is not None and snapshot["generations"] == generations:
+        return _rebuild(snapshot)
+    user = _from_database(user_id)
+    if user is not None:
+        try:
+            cache.set(snapshot_key(user_id), _take(user, generations), timeout=SNAPSHOT_TTL)
+        except RedisError:
+            log.warning("could not store the principal snapshot", exc_info=True)
+    return user
+
+
+def _from_database(user_id: uuid.UUID) -> User | None:
+    return db.session.get(User, user_id, options=[joinedload(User.roles)])
+
+
+def _take(user: User, generations: list[Any]) -> dict[str, Any]:
+    return {
+        "generations": generations,
+        "user": {key: getattr(user, key) for key in _columns(User)},
+        "roles": [{key: getattr(role, key) for key in _columns(Role)} for role in user.roles],
+    }
+
+
+def _attach(model: type, values: dict[str, Any]) -> Any:
+    """A persistent instance of ``model`` from column values, without SQL."""
+    present = db.session.identity_map.get(Session.identity_key(model, values["id"]))
+    if present is not None:
+        return present
+    instance = model(**values)
+    make_transient_to_detached(instance)  # as if loaded; missing columns load on access
+    db.session.add(instance)
+    return instance
+
+
+def _rebuild(snapshot: dict[str, Any]) -> User:
+    user = _attach(User, snapshot["user"])
+    set_committed_value(user, "roles", [_attach(Role, values) for values in snapshot["roles"]])
+    return user
+
+
+def invalidate(user_ids: set[uuid.UUID], *, everyone: bool = False) -> None:
+    """Make the given users' snapshots (or everybody's) stale in every process."""
+    tokens = {user_generation_key(uid): uuid.uuid4().hex for uid in user_ids}
+    if everyone:
+        tokens[PORTAL_GENERATION] = uuid.uuid4().hex
+    if not tokens:
+        return
+    try:
+        cache.set_many(tokens, timeout=GENERATION_TTL)
+    except RedisError:
+        log.warning("could not invalidate principal snapshots", exc_info=True)
+
+
+@event.listens_for(Session, "after_flush")
+def _invalidate_on_change(session: Session, _flush_context: object) -> None:
+    """Users, role links or roles written: stale now, and again once committed."""
+    users: set[uuid.UUID] = set()
+    everyone = False
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, User):
+            users.add(obj.id)
+        elif isinstance(obj, UserRole):
+            users.add(obj.user_id)
+        elif isinstance(obj, Role):
+            everyone = True
+    if users or everyone:
+        _note(session, users, everyone=everyone)
+
+
+def _note(session: Session, users: set[uuid.UUID], *, everyone: bool) -> None:
+    """Stale now (a request in between reloads) and again once the change is committed."""
+    invalidate(users, everyone=everyone)
+    pending = session.info.setdefault(_PENDING, [set(), False])
+    pending[0] |= users
+    pending[1] = pending[1] or everyone
+    after_commit(lambda: _invalidate_pending(session), key="principal", session=session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _invalidate_on_bulk_statement(state: ORMExecuteState) -> None:
+    """An UPDATE or DELETE statement on users, role links or roles: everybody is stale."""
+    if not (state.is_update or state.is_delete):
+        return
+    if state.bind_mapper is not None and state.bind_mapper.class_ in (User, UserRole, Role):
+        _note(state.session, set(), everyone=True)
+
+
+def _invalidate_pending(session: Session) -> None:
+    users, everyone = session.info.pop(_PENDING, [set(), False])
+    invalidate(users, everyone=everyone)

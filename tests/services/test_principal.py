@@ -1,0 +1,135 @@
+"""The signed-in user's snapshot in Flask-Caching: no query on a hit, stale on any change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import delete, event, inspect
+
+from portal.extensions import cache, db
+from portal.models import Role, User, UserRole
+from portal.services.principal import (
+    PORTAL_GENERATION,
+    SNAPSHOT_TTL,
+    load_principal,
+    snapshot_key,
+    user_generation_key,
+)
+from tests.factories import UserFactory
+
+PREFIX = "omniscope:fragment:"
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement sent while the block runs."""
+    sent: list[str] = []
+
+    def _record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", _record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _record)
+
+
+def _snapshot(user_id):
+    return cache.get(snapshot_key(user_id))
+
+
+def test_a_signed_in_request_reads_the_user_from_the_snapshot(
+    app, client, sign_in, app_ctx, redis_client
+):
+    user = UserFactory(email="boss@example.org", roles=["Admin"], mfa=True)
+    sign_in("boss@example.org")
+    assert client.get("/").status_code == 200
+    assert _snapshot(user.id) is not None
+    assert 0 < redis_client.ttl(PREFIX + snapshot_key(user.id)) <= SNAPSHOT_TTL
+    with statements() as sent:
+        page = client.get("/")
+    assert page.status_code == 200 and "boss@example.org" in page.get_data(as_text=True)
+    assert not [s for s in sent if "FROM users" in s or "FROM roles" in s], sent
+
+
+def test_the_snapshot_holds_no_secret(app, client, sign_in, app_ctx, redis_client):
+    user = UserFactory(email="boss@example.org", roles=["Admin"], mfa=True)
+    sign_in("boss@example.org")
+    client.get("/")
+    raw = redis_client.get(PREFIX + snapshot_key(user.id))
+    snapshot = _snapshot(user.id)
+    assert {"password_hash", "mfa_secret_encrypted", "mfa_last_timestep"}.isdisjoint(
+        snapshot["user"]
+    )
+    assert user.password_hash.encode() not in raw
+    assert user.mfa_secret_encrypted.encode() not in raw
+    assert [role["name"] for role in snapshot["roles"]] == ["Admin"]
+
+
+def test_a_rebuilt_user_is_persistent_clean_and_loads_secrets_on_access(app, redis_client):
+    with app.app_context():
+        user = UserFactory(roles=["Researcher"])
+        db.session.commit()
+        user_id, email, password_hash = user.id, user.email, user.password_hash
+    with app.app_context():
+        assert load_principal(user_id).email == email  # from the database; cached
+    with app.app_context(), statements() as sent:
+        rebuilt = load_principal(user_id)
+        assert sent == []
+        state = inspect(rebuilt)
+        assert state.persistent and not db.session.dirty
+        assert rebuilt.permissions == frozenset(
+            ["models.view", "models.register", "reports.generate", "plugins.view"]
+        )
+        assert rebuilt.password_hash == password_hash  # one query, on first access
+        [query] = [s for s in sent if not s.startswith("SAVEPOINT")]
+        assert query.startswith("SELECT users.password_hash, users.mfa_secret_encrypted")
+
+
+def test_a_change_to_the_user_or_their_roles_makes_the_snapshot_stale(app, redis_client):
+    with app.app_context():
+        user = UserFactory(name="Before", roles=["Viewer"])
+        db.session.commit()
+        user_id = user.id
+        load_principal(user_id)
+    generation = redis_client.get(PREFIX + user_generation_key(user_id))
+    with app.app_context():
+        db.session.get(User, user_id).name = "After"
+        db.session.flush()
+        assert redis_client.get(PREFIX + user_generation_key(user_id)) != generation
+    with app.app_context():
+        analyst = db.session.query(Role).filter_by(name="Analyst").one()
+        load_principal(user_id)
+        before = redis_client.get(PREFIX + user_generation_key(user_id))
+        db.session.add(UserRole(user_id=user_id, role_id=analyst.id))
+        db.session.flush()
+        assert redis_client.get(PREFIX + user_generation_key(user_id)) != before
+
+
+def test_a_role_change_makes_every_snapshot_stale(app, redis_client):
+    with app.app_context():
+        before = redis_client.get(PREFIX + PORTAL_GENERATION)
+        role = db.session.query(Role).filter_by(name="Viewer").one()
+        role.description = "Changed"
+        db.session.flush()
+        after = redis_client.get(PREFIX + PORTAL_GENERATION)
+    assert after is not None and after != before
+
+
+def test_the_next_request_sees_a_role_revoked_in_between(client, sign_in, app_ctx):
+    user = UserFactory(email="r@example.org", roles=["Researcher"])
+    sign_in("r@example.org")
+    assert client.get("/models").status_code == 200
+    db.session.delete(user.role_links[0])
+    db.session.flush()
+    assert client.get("/models").status_code == 403
+
+
+def test_a_bulk_statement_on_roles_makes_every_snapshot_stale(client, sign_in, app_ctx):
+    user = UserFactory(email="r@example.org", roles=["Researcher"])
+    sign_in("r@example.org")
+    assert client.get("/models").status_code == 200
+    db.session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+    assert client.get("/models").status_code == 403
