@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.extensions import db
 from portal.models import AuditLog, User
+from portal.services.audit_head import publisher
 from tests import factories
 
 PG_ADMIN_URL = os.environ.get(
@@ -111,11 +112,14 @@ def redis_client(app: Flask) -> redis_lib.Redis:
 @pytest.fixture(autouse=True)
 def _isolation(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     """Roll every test back (or, for live-server tests, empty the tables afterwards)."""
+    # An earlier test's chain head still on its way to Redis would land in this test's.
+    assert publisher.flush(timeout=10)
     app.extensions["omniscope.redis"].flushdb()
     # The chain head recorded outside the database belongs to the test that wrote it.
     (Path(app.instance_path) / "audit-head.json").unlink(missing_ok=True)
     if "live_server" in request.fixturenames or request.node.get_closest_marker("committed"):
         yield
+        assert publisher.flush(timeout=10)
         _empty_tables(app)
         (Path(app.instance_path) / "audit-head.json").unlink(missing_ok=True)
         return

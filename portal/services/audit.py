@@ -12,13 +12,13 @@ from typing import Any
 
 from flask import current_app, has_request_context
 from flask_login import current_user
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 
 from portal.extensions import db
 from portal.models import AuditHead, AuditLog, User
 from portal.models.base import utcnow
 from portal.request_meta import current_request_meta
-from portal.services.audit_head import publish_head
+from portal.services.audit_head import publish_head, publisher
 from portal.services.tx import after_commit
 
 GENESIS_HASH = "0" * 64
@@ -103,6 +103,27 @@ TARGET_TYPES = {
 }
 
 _UNSET: Any = object()
+_HEAD = AuditHead.__table__
+_ADVANCE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ROW_ID)
+    .values(seq=_HEAD.c.seq + 1)
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_SET_HEAD_HASH = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ROW_ID)
+    .values(hash=bindparam("head_hash"), updated_at=bindparam("head_updated_at"))
+)
+_ROW_COLUMNS = tuple(column.key for column in AuditLog.__table__.columns)
+_INSERT_ROW = insert(AuditLog.__table__).values(
+    {
+        column: bindparam(f"row_{column}", type_=AuditLog.__table__.c[column].type)
+        for column in _ROW_COLUMNS
+    }
+)
+# PostgreSQL runs a data-modifying WITH whether or not the statement refers to it.
+_INSERT_ROW_AND_SET_HEAD = _SET_HEAD_HASH.add_cte(_INSERT_ROW.cte("new_row"))
 
 
 def _clean(value: Any) -> Any:
@@ -166,7 +187,7 @@ def record(
     actor: User | None = _UNSET,
     actor_email: str | None = None,
 ) -> AuditLog:
-    """Append an audit row in the current transaction and return it (flushed).
+    """Append an audit row in the current transaction and return it (written, detached).
 
     Call it after the change it describes: it locks the chain head until the
     transaction ends, so rows are written in ``seq`` order without gaps.
@@ -180,14 +201,14 @@ def record(
                 target.id if target_type == "workspace" else getattr(target, "workspace_id", None)
             )
     meta = current_request_meta()
+    # The change this row describes is written first: every writer takes the row locks
+    # of its change before the head's, so two writers never wait on each other in turn.
+    db.session.flush()
+    # Plain statements on the session's connection (one transaction with the change):
+    # the ORM's unit of work would cost more than the row itself.
+    connection = db.session.connection()
     # Taking the head row's lock serialises writers: seq and prev_hash come from it.
-    head_seq, head_hash = db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == HEAD_ROW_ID)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-        .execution_options(synchronize_session=False)
-    ).one()
+    head_seq, head_hash = connection.execute(_ADVANCE_HEAD).one()
     row = AuditLog(
         id=uuid.uuid4(),
         seq=head_seq,
@@ -205,18 +226,25 @@ def record(
         prev_hash=head_hash,
     )
     row.hash = compute_hash(row)
-    db.session.add(row)
-    db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == HEAD_ROW_ID)
-        .values(hash=row.hash, updated_at=row.created_at)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.flush()
+    values = {f"row_{column}": getattr(row, column) for column in _ROW_COLUMNS}
+    head = {"head_hash": row.hash, "head_updated_at": row.created_at}
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_ROW_AND_SET_HEAD, values | head)  # one round trip
+    else:  # SQLite has no INSERT inside WITH
+        connection.execute(_INSERT_ROW, values)
+        connection.execute(_SET_HEAD_HASH, head)
     _publish_head_after_commit(row.seq, row.hash)
     return row
 
 
 def _publish_head_after_commit(seq: int, hash_: str) -> None:
-    """Once committed, copy the chain's head outside the database (Redis key, head file)."""
-    after_commit(lambda: publish_head(seq, hash_), key="audit-head")
+    """Once committed, copy the chain's head outside the database (Redis key, head file).
+
+    A request hands it to the process's publisher thread (off the response's path); a
+    job or a command, which may end right after, publishes before it goes on.
+    """
+    if has_request_context():
+        app = current_app._get_current_object()
+        after_commit(lambda: publisher.submit(app, seq, hash_), key="audit-head")
+    else:
+        after_commit(lambda: publish_head(seq, hash_), key="audit-head")

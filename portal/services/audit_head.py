@@ -7,17 +7,19 @@ that verifies by itself; the verifier compares it with the newest head recorded 
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
 import hmac
 import json
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from redis.exceptions import RedisError
 
 from portal.extensions import get_redis
@@ -28,6 +30,7 @@ REDIS_KEY = "omniscope:audit:heads"
 FILE_NAME = "audit-head.json"
 KEEP_HEADS = 16
 FILE_INTERVAL = 1.0
+PUBLISH_INTERVAL = 0.1
 _last_file_write = [float("-inf")]
 
 
@@ -88,6 +91,69 @@ def publish_head(seq: int, hash_: str) -> None:
         _write_file_if_newer(head)
     except OSError:
         log.warning("could not write the audit head file", exc_info=True)
+
+
+class HeadPublisher:
+    """Publishes the newest committed head from a thread of its own, one per process.
+
+    A request's commit only hands its head over; the thread publishes at most every
+    ``PUBLISH_INTERVAL`` seconds, and heads committed meanwhile collapse into the newest
+    (the only one that matters). A head lost with a crashed process is older than the
+    next one published, so the verifier never sees a head the chain lacks: the cost is a
+    lag of at most that interval, not a false alarm.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+        atexit.register(self.flush)
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: tuple[Flask, int, str] | None = None
+        self._busy = False
+        self._hurry = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, app: Flask, seq: int, hash_: str) -> None:
+        """Publish ``seq``/``hash_`` soon (unless a newer head is already waiting)."""
+        with self._cond:
+            if self._pending is None or seq > self._pending[1]:
+                self._pending = (app, seq, hash_)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="audit-head-publisher", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify_all()
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Publish what is waiting now and wait until it is out; False on timeout."""
+        with self._cond:
+            self._hurry = True
+            self._cond.notify_all()
+            return self._cond.wait_for(lambda: self._pending is None and not self._busy, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending is not None)
+                app, seq, hash_ = self._pending
+                self._pending, self._busy = None, True
+            try:
+                with app.app_context():
+                    publish_head(seq, hash_)
+            except Exception:
+                log.exception("could not publish the audit head")
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+                # Rest before the next publication, unless somebody waits for it.
+                self._cond.wait_for(lambda: self._hurry, PUBLISH_INTERVAL)
+                self._hurry = False
+
+
+publisher = HeadPublisher()
 
 
 def _set_redis_if_newer(head: Head) -> None:

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.models import AuditHead, AuditLog
 from portal.services import audit
 from portal.services.audit_integrity import verify_chain
+from tests.conftest import csrf_token_from
 from tests.factories import UserFactory
 
 
@@ -219,3 +220,29 @@ def test_head_file_never_moves_backwards(app_ctx, monkeypatch):
     audit_head.publish_head(19, "e" * 64)
     assert audit_head.read_file_head().seq == 20
     assert audit_head.read_redis_head().seq == 20
+
+
+def test_a_requests_head_is_published_by_the_background_publisher(app, client, user_factory):
+    from portal.services.audit_head import publisher, read_redis_head
+
+    user_factory(email="someone@example.org")
+    db.session.commit()
+    token = csrf_token_from(client, "/login")
+    form = {"csrf_token": token, "email": "someone@example.org", "password": "wrong password!"}
+    assert client.post("/login", data=form).status_code == 400
+    assert publisher.flush(timeout=5)
+    newest = db.session.scalar(select(AuditLog).order_by(AuditLog.seq.desc()).limit(1))
+    assert newest.action == "auth.login.failure"
+    head = read_redis_head()
+    assert head is not None and (head.seq, head.hash) == (newest.seq, newest.hash)
+
+
+def test_heads_handed_over_together_collapse_into_the_newest(app_ctx, app, redis_client):
+    from portal.services.audit_head import REDIS_KEY, publisher, read_redis_head
+
+    for seq in range(100, 120):
+        publisher.submit(app, seq, f"{seq:064x}")
+    assert publisher.flush(timeout=5)
+    assert read_redis_head().seq == 119
+    # Far fewer than twenty publications reached Redis: the rest were superseded.
+    assert redis_client.zcard(REDIS_KEY) < 20
