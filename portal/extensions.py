@@ -107,9 +107,10 @@ def init_app(app: Flask) -> None:
     cache.init_app(
         app,
         config={
-            "CACHE_TYPE": "RedisCache",
+            # Flask-Caching's Redis backend with the cache manager's counters.
+            "CACHE_TYPE": "portal.cache.CountingRedisCache",
             "CACHE_REDIS_HOST": client,
-            "CACHE_KEY_PREFIX": "omniscope:fragment:",
+            "CACHE_KEY_PREFIX": "omniscope:",
             "CACHE_DEFAULT_TIMEOUT": app.config["CACHE_DEFAULT_TIMEOUT"],
         },
     )

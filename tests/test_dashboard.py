@@ -64,3 +64,23 @@ def test_researcher_sees_no_chart(client, sign_in, app_ctx):
     sign_in("plain@example.org")
     page = client.get("/").get_data(as_text=True)
     assert "data-events-chart" not in page and "Failed sign-ins" not in page
+
+
+def test_counts_are_cached_but_a_role_change_shows_at_once(client, sign_in, app_ctx, redis_client):
+    from portal.models import Role, UserRole
+
+    user = UserFactory(email="viewer@example.org", roles=["Researcher"])
+    sign_in("viewer@example.org")
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-tile="Users"' not in page
+    [data_key, html_key] = sorted(redis_client.keys(f"omniscope:dashboard:{user.id}:*"))
+    assert data_key.endswith(b":data") and html_key.endswith(b":html")
+    assert 0 < redis_client.ttl(html_key) <= 30
+    # A role granting users.view shows its tile on the very next request.
+    lister = Role(name="Lister", description="", permissions=["users.view"])
+    db.session.add(lister)
+    db.session.flush()
+    db.session.add(UserRole(user_id=user.id, role_id=lister.id))
+    db.session.flush()
+    page = client.get("/").get_data(as_text=True)
+    assert _tile(page, "Users") >= 1

@@ -6,10 +6,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.cache import get_cache
+from portal.cache import remember
 from portal.dashboard.chart import HEIGHT, WIDTH, bars
 from portal.security.permissions import Access, require
-from portal.services.dashboard import dashboard_data
+from portal.services.dashboard import DASHBOARD_TTL, dashboard_data, dashboard_key
 
 bp = Blueprint("dashboard", __name__)
 
@@ -29,5 +29,5 @@ def _body() -> str:
 @require(Access.SIGNED_IN)
 def index() -> str:
     """The dashboard (its body is cached per user, like its data, for half a minute)."""
-    body = get_cache().get_or_compute("dashboard", f"{current_user.id}:html", _body)
+    body = remember(dashboard_key(current_user, "html"), _body, DASHBOARD_TTL)
     return render_template("dashboard/index.html", body=Markup(body))  # noqa: S704 (our template)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Date, Select, cast, func, select
 
-from portal.cache import get_cache
+from portal.cache import remember
 from portal.extensions import db
 from portal.models import AuditLog, MLModel, Plugin, User, Workspace, WorkspaceMember
 from portal.models.base import utcnow
@@ -115,6 +116,15 @@ def mfa_adoption(user: User) -> dict[str, int] | None:
     return {"enrolled": _count(enrolled), "active": _count(active)}
 
 
+DASHBOARD_TTL = 30
+
+
+def dashboard_key(user: User, part: str) -> str:
+    """Flask-Caching key of a user's dashboard ``part``: a changed role changes the key."""
+    grants = hashlib.sha256(" ".join(sorted(user.permissions)).encode()).hexdigest()[:16]
+    return f"dashboard:{user.id}:{grants}:{part}"
+
+
 def dashboard_data(user: User) -> dict[str, Any]:
     """Everything the dashboard shows, cached per user for half a minute."""
 
@@ -127,4 +137,4 @@ def dashboard_data(user: User) -> dict[str, Any]:
             "audit": user.can(Permission.AUDIT_VIEW_OWN),
         }
 
-    return get_cache().get_or_compute("dashboard", str(user.id), compute)
+    return remember(dashboard_key(user, "data"), compute, DASHBOARD_TTL)

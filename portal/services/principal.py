@@ -16,12 +16,10 @@ lost because Redis could not be reached at that moment.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from itertools import chain
 from typing import Any
 
-from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,7 +28,6 @@ from portal.extensions import cache, db
 from portal.models import Role, User, UserRole
 from portal.services.tx import after_commit
 
-log = logging.getLogger(__name__)
 SNAPSHOT_TTL = 60
 GENERATION_TTL = 24 * 3600
 PORTAL_GENERATION = "authz:generation"
@@ -56,22 +53,16 @@ def load_principal(user_id: uuid.UUID) -> User | None:
     present = db.session.identity_map.get(Session.identity_key(User, user_id))
     if present is not None:
         return present
-    try:
-        snapshot, portal_gen, user_gen = cache.get_many(
-            snapshot_key(user_id), PORTAL_GENERATION, user_generation_key(user_id)
-        )
-    except RedisError:
-        log.warning("principal snapshot unavailable; loading from the database", exc_info=True)
-        return _from_database(user_id)
+    # Redis unreachable reads as a miss (CountingRedisCache): the database answers.
+    snapshot, portal_gen, user_gen = cache.get_many(
+        snapshot_key(user_id), PORTAL_GENERATION, user_generation_key(user_id)
+    )
     generations = [portal_gen, user_gen]
     if snapshot is not None and snapshot["generations"] == generations:
         return _rebuild(snapshot)
     user = _from_database(user_id)
     if user is not None:
-        try:
-            cache.set(snapshot_key(user_id), _take(user, generations), timeout=SNAPSHOT_TTL)
-        except RedisError:
-            log.warning("could not store the principal snapshot", exc_info=True)
+        cache.set(snapshot_key(user_id), _take(user, generations), timeout=SNAPSHOT_TTL)
     return user
 
 
@@ -109,12 +100,8 @@ def invalidate(user_ids: set[uuid.UUID], *, everyone: bool = False) -> None:
     tokens = {user_generation_key(uid): uuid.uuid4().hex for uid in user_ids}
     if everyone:
         tokens[PORTAL_GENERATION] = uuid.uuid4().hex
-    if not tokens:
-        return
-    try:
-        cache.set_many(tokens, timeout=GENERATION_TTL)
-    except RedisError:
-        log.warning("could not invalidate principal snapshots", exc_info=True)
+    if tokens:
+        cache.set_many(tokens, timeout=GENERATION_TTL)  # a failure is logged
 
 
 @event.listens_for(Session, "after_flush")

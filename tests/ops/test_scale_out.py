@@ -110,7 +110,7 @@ def test_role_changes_are_in_force_through_every_server_at_once(app, cluster, re
     # Both servers (two processes each) have served the user: the snapshot is cached.
     for port in (a, b, a, b):
         assert user.request(port, "GET", "/models")[0] == 200
-    assert redis_client.exists(f"omniscope:fragment:principal:{target_id}")
+    assert redis_client.exists(f"omniscope:principal:{target_id}")
 
     # The role loses models.view through B: refused through A on the very next request.
     admin = Browser()

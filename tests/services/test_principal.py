@@ -18,7 +18,7 @@ from portal.services.principal import (
 )
 from tests.factories import UserFactory
 
-PREFIX = "omniscope:fragment:"
+PREFIX = "omniscope:"
 
 
 @contextmanager

@@ -33,6 +33,7 @@ def test_the_seed_ttl_policy():
         "papers": 30 * DAY,
         "ratelimit": 60,
         "dashboard": 30,
+        "principal": 60,
     }
 
 
@@ -154,3 +155,35 @@ def test_app_cache_uses_the_shared_pool(app_ctx):
     assert manager is get_cache()
     assert get_redis().connection_pool.max_connections == 50
     assert manager.key("genes", "BRCA1") == "omniscope:genes:BRCA1"
+
+
+def test_flask_caching_keys_ttls_and_counters(app_ctx, redis_client):
+    from portal.extensions import cache
+
+    assert cache.get("dashboard:u1:html") is None
+    assert cache.set("dashboard:u1:html", "<p>hi</p>", timeout=30)
+    assert cache.get("dashboard:u1:html") == "<p>hi</p>"
+    assert redis_client.exists("omniscope:dashboard:u1:html") == 1
+    assert 28 <= redis_client.ttl("omniscope:dashboard:u1:html") <= 30
+    stats = get_cache().namespace_stats("dashboard")
+    assert (stats.keys, stats.hits, stats.misses) == (1, 1, 1)
+    # Keys outside the listed namespaces are not counted as cache lookups.
+    cache.get_many("principal:u1", "authz:generation")
+    assert redis_client.hgetall("omniscope:stats:principal") == {b"lookups": b"1", b"misses": b"1"}
+    assert redis_client.exists("omniscope:stats:authz") == 0
+    # Flushing the namespace on /system/cache removes Flask-Caching's entries too.
+    assert get_cache().flush_namespace("dashboard") == 1
+    assert cache.get("dashboard:u1:html") is None
+
+
+def test_flask_caching_never_raises_when_redis_is_down(down_redis):
+    from portal.cache import CountingRedisCache
+
+    backend = CountingRedisCache(down_redis, key_prefix="omniscope:")
+    assert backend.get("dashboard:x") is None
+    assert backend.get_many("principal:x", "authz:generation") == [None, None]
+    assert backend.set("dashboard:x", 1) is False
+    assert backend.set_many({"authz:generation": "t"}) == []
+    assert backend.delete("dashboard:x") is False
+    with pytest.raises(NotImplementedError):
+        backend.clear()
