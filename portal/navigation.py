@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from portal.security.permissions import Access, Permission
@@ -16,6 +16,8 @@ class NavItem:
     endpoint: str
 
 
+_MEMO = "omniscope.nav"
+_MEMO_LIMIT = 1024
 # In display order. Endpoints not registered (yet) are skipped.
 NAV_ITEMS = (
     NavItem("Dashboard", "dashboard.index"),
@@ -45,9 +47,32 @@ def may_open(endpoint: str) -> bool:
     )
 
 
-def visible_nav_items() -> list[NavItem]:
-    """The entries the current user may open."""
-    return [item for item in NAV_ITEMS if may_open(item.endpoint)]
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    endpoint: str
+    url: str
+
+
+def visible_nav_items() -> tuple[NavLink, ...]:
+    """The entries the current user may open, with their URLs.
+
+    Worked out once per permission set (and mount point) in each process: every page
+    shows the bar, and what it holds depends on nothing else.
+    """
+    grants = current_user.permissions if current_user.is_authenticated else None
+    key = (grants, request.script_root)
+    memo = current_app.extensions.setdefault(_MEMO, {})
+    links = memo.get(key)
+    if links is None:
+        links = tuple(
+            NavLink(item.label, item.endpoint, url_for(item.endpoint))
+            for item in NAV_ITEMS
+            if may_open(item.endpoint)
+        )
+        if len(memo) < _MEMO_LIMIT:
+            memo[key] = links
+    return links
 
 
 def init_app(app: Flask) -> None:

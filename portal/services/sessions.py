@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from portal.services import audit
 from portal.services.tx import after_commit
 
 NAMESPACE = "sessions"
+_UNREAD = object()
 # last_seen_at is written to PostgreSQL at most this often per session.
 TOUCH_INTERVAL = timedelta(seconds=60)
 
@@ -103,9 +105,17 @@ def _forget(*sids: str) -> None:
     after_commit(lambda: cache.delete(NAMESPACE, *sids))
 
 
-def _load(sid: str) -> dict[str, str | None] | None:
+def hot_copy_key(sid: str) -> str:
+    """The hot copy's key under the shared ``omniscope:`` prefix (for one-round-trip reads)."""
+    return f"{NAMESPACE}:{sid}"
+
+
+def _load(sid: str, hot_copy: object = _UNREAD) -> dict[str, str | None] | None:
     cache = get_cache()
-    data = cache.get_json(NAMESPACE, sid)
+    if hot_copy is _UNREAD:
+        data = cache.get_json(NAMESPACE, sid)
+    else:
+        data = json.loads(hot_copy) if isinstance(hot_copy, bytes | str) else None
     if data is not None:
         return data
     try:
@@ -120,11 +130,14 @@ def _load(sid: str) -> dict[str, str | None] | None:
     return data
 
 
-def session_is_valid(sid: str | None, user_id: str) -> bool:
-    """True when ``sid`` is a live session of ``user_id`` (not revoked, idle or expired)."""
+def session_is_valid(sid: str | None, user_id: str, hot_copy: object = _UNREAD) -> bool:
+    """True when ``sid`` is a live session of ``user_id`` (not revoked, idle or expired).
+
+    ``hot_copy``: the raw Redis value when the caller has already read it (None: a miss).
+    """
     if not sid:
         return False
-    data = _load(sid)
+    data = _load(sid, hot_copy)
     if data is None or data["revoked_at"] is not None or data["user_id"] != user_id:
         return False
     now = utcnow()
