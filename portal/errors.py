@@ -19,8 +19,9 @@ PAGES = {400, 403, 404, 405, 409, 410, 413, 429, 500, 503}
 
 def _render(error: HTTPException, template: str | None = None) -> tuple[str, int, dict]:
     code = error.code or 500
-    if code >= 500 and "_login_user" not in g:
-        # The database may be what failed: render the page without looking up the user.
+    if code >= 500:
+        # The database may be what failed: render the page without the user, whose
+        # attributes the rollback has expired (reading one would query it again).
         g._login_user = login_manager.anonymous_user()
     meta = current_request_meta()
     headers = {}

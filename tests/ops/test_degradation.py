@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 
+import pyotp
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
 from tests.conftest import PASSWORD, TEST_SETTINGS, csrf_token_from
-from tests.factories import UserFactory
+from tests.factories import TOTP_SECRET, UserFactory
+from tests.ops.conftest import ROOT
 
 
 def _app(database_url: str, redis_url: str):
@@ -87,6 +90,40 @@ def test_dropped_database_connections_are_replaced(app, database_url):
         conn.commit()
     assert client.get("/readyz").status_code == 200
     assert client.get("/login").status_code == 200
+
+
+@pytest.mark.committed
+def test_postgres_restart_gives_503_while_down_and_recovers(own_postgres):
+    """The real server stopped and started again: a 503 page while down, then service."""
+    app = _app(own_postgres.url, "memory://")
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        UserFactory(email="pg-admin@example.org", roles=["Admin"], mfa=True)
+        db.session.commit()
+    client = app.test_client()
+    token = csrf_token_from(client, "/login")
+    form = {"csrf_token": token, "email": "pg-admin@example.org", "password": PASSWORD}
+    assert client.post("/login", data=form).status_code == 303
+    with app.app_context():
+        code = pyotp.TOTP(TOTP_SECRET).now()
+    token = csrf_token_from(client, "/mfa")
+    assert client.post("/mfa", data={"csrf_token": token, "code": code}).status_code == 303
+    assert client.get("/users").status_code == 200
+
+    own_postgres.stop()
+    down = client.get("/users")
+    assert down.status_code == 503
+    page = down.get_data(as_text=True)
+    assert "Traceback" not in page and "psycopg" not in page
+    assert "temporarily unavailable" in page.lower()
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.get_json()["checks"]["database"]["ok"] is False
+
+    own_postgres.start()  # same port and data: the pool's stale connections are replaced
+    assert client.get("/users").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.mark.committed
