@@ -10,7 +10,8 @@ from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, 
 from wtforms.validators import InputRequired, Length, Regexp, StopValidation
 
 from portal.forms import BaseForm, order_field, reject_unsafe_input, strip_whitespace
-from portal.plugins.json_text import JSONTextError, parse_json_object
+from portal.services.json_input import JSONInputError, parse_json_object
+from portal.services.plugin_manifest import MAX_DEPTH
 
 KB = 1024
 MANIFEST_MAX_BYTES = 256 * KB
@@ -23,11 +24,17 @@ def _too_big(what: str, size: int, limit: int) -> str:
 
 
 class JSONTextField(TextAreaField):
-    """A JSON document in a text area: kept as typed (line numbers hold), size-checked in bytes."""
+    """A JSON document in a text area: kept as typed (line numbers hold), size-checked in bytes.
 
-    def __init__(self, label: str, *, what: str, max_bytes: int, **kwargs: Any) -> None:
+    ``what`` names it in the NUL and size messages ("The manifest ..."), ``json_name`` in the
+    parser's (``parse_json_object``'s ``field``: "Manifest is not valid JSON ...").
+    """
+
+    def __init__(
+        self, label: str, *, what: str, json_name: str, max_bytes: int, **kwargs: Any
+    ) -> None:
         super().__init__(label, **kwargs)
-        self.what, self.max_bytes = what, max_bytes
+        self.what, self.json_name, self.max_bytes = what, json_name, max_bytes
 
     def pre_validate(self, form: Any) -> None:
         """Refuse NUL characters and text over ``max_bytes`` before anything parses it."""
@@ -53,10 +60,14 @@ class _JSONForm(BaseForm):
 
     parsed: dict[str, Any] | None = None
 
-    def _parse(self, field: Field, text: str, what: str) -> bool:
+    def _parse(self, field: Field, text: str, source: JSONTextField) -> bool:
+        """Parse ``text`` (from ``source``) into ``parsed``; problems are shown on ``field``."""
         try:
-            self.parsed = parse_json_object(text, what=what)
-        except JSONTextError as exc:
+            # Nesting is bounded as in plugin_manifest's storage check, before anything parses.
+            self.parsed = parse_json_object(
+                text, field=source.json_name, max_bytes=source.max_bytes, max_depth=MAX_DEPTH
+            )
+        except JSONInputError as exc:
             field.errors.append(str(exc))
             return False
         return True
@@ -66,7 +77,11 @@ class ManifestForm(_JSONForm):
     """A manifest pasted into the text area or uploaded as a .json file (one of the two)."""
 
     manifest = JSONTextField(
-        "Manifest (JSON)", what="manifest", max_bytes=MANIFEST_MAX_BYTES, render_kw={"rows": 16}
+        "Manifest (JSON)",
+        what="manifest",
+        json_name="Manifest",
+        max_bytes=MANIFEST_MAX_BYTES,
+        render_kw={"rows": 16},
     )
     manifest_file = FileField("Or upload a .json file", render_kw={"accept": ".json"})
 
@@ -110,7 +125,7 @@ class ManifestForm(_JSONForm):
             self.manifest.errors.append("Paste a manifest or choose a .json file to upload.")
             return False
         text = self.manifest.data if upload is None else self._read_upload(upload)
-        return text is not None and self._parse(self.source(), text, "manifest")
+        return text is not None and self._parse(self.source(), text, self.manifest)
 
 
 class ConfigForm(_JSONForm):
@@ -119,6 +134,7 @@ class ConfigForm(_JSONForm):
     config = JSONTextField(
         "Configuration (JSON object)",
         what="configuration",
+        json_name="Configuration",
         max_bytes=CONFIG_MAX_BYTES,
         render_kw={"rows": 14},
     )
@@ -130,7 +146,7 @@ class ConfigForm(_JSONForm):
         if not (self.config.data or "").strip():
             self.config.errors.append("Enter the configuration; {} is an empty one.")
             return False
-        return self._parse(self.config, self.config.data, "configuration")
+        return self._parse(self.config, self.config.data, self.config)
 
 
 class EnableForm(BaseForm):

@@ -26,10 +26,11 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from portal.forms import BaseForm, order_field
+from portal.services.json_input import JSONInputError, parse_json_object
 from portal.services.workspace_queries import WorkspaceFilters
-from portal.workspaces.settings_json import SettingsError, parse_settings
 
 MAX_QUERY_CHARS = 200
+SETTINGS_MAX_BYTES, SETTINGS_MAX_DEPTH = 64 * 1024, 32
 MEMBER_ROLE_CHOICES = [SelectChoice("editor", "Editor"), SelectChoice("viewer", "Viewer")]
 
 
@@ -140,9 +141,20 @@ class WorkspaceEditForm(BaseForm):
     )
 
     def validate_settings(self, field: Field) -> None:
+        """A JSON object into ``field.object``; empty text means no settings ({})."""
+        text = field.data or ""
         try:
-            field.object = parse_settings(field.data or "")
-        except SettingsError as exc:
+            field.object = (
+                parse_json_object(
+                    text,
+                    field="Settings",
+                    max_bytes=SETTINGS_MAX_BYTES,
+                    max_depth=SETTINGS_MAX_DEPTH,
+                )
+                if text.strip()
+                else {}
+            )
+        except JSONInputError as exc:
             raise ValidationError(str(exc)) from exc
 
     def rebase(self, version: int) -> None:

@@ -180,16 +180,22 @@ def test_saving_the_same_configuration_changes_nothing(client, admin, registered
                 "limits.per_minute: must be an integer, not a string.",
             ],
         ),
-        ("[]", ["The configuration must be a JSON object ({…}), not an array."]),
+        ("[]", ["Configuration must be a JSON object ({…}), not an array."]),
         (
             '{"a": 1,}',
             [
-                "The configuration is not valid JSON: Expecting property name enclosed in double "
-                "quotes at line 1, column 9."
+                "Configuration is not valid JSON: Expecting property name enclosed in double "
+                "quotes (line 1, column 9)."
             ],
         ),
-        ('{"api_token": "a\\u0000bcdefgh"}', ["api_token: contains a NUL character (\\u0000)."]),
-        ('{"limits": {"per_minute": 1e400}}', ["limits.per_minute: is not a finite number."]),
+        (
+            '{"api_token": "a\\u0000bcdefgh"}',
+            ["Configuration.api_token contains a NUL character (\\u0000), which is not allowed."],
+        ),
+        (
+            '{"limits": {"per_minute": 1e400}}',
+            ["Configuration contains 1e400, a number too large to store."],
+        ),
         (
             '{"api_token": "\x00"}',
             ["The configuration contains a NUL character, which is not allowed."],

@@ -79,13 +79,16 @@ INVALID_JSON = '{\n  "name": "gene-lens",\n  "version": "1.0.0"\n  "author": "x"
     [
         (
             INVALID_JSON,
-            ["The manifest is not valid JSON: Expecting ',' delimiter at line 4, column 3."],
+            ["Manifest is not valid JSON: Expecting ',' delimiter (line 4, column 3)."],
         ),
-        ("[1, 2]", ["The manifest must be a JSON object ({…}), not an array."]),
-        ('{"a": NaN}', ["The manifest is not valid JSON: NaN is not a JSON value."]),
+        ("[1, 2]", ["Manifest must be a JSON object ({…}), not an array."]),
+        (
+            '{"a": NaN}',
+            ["Manifest contains NaN, which is not a number: give a number or leave it out."],
+        ),
         (
             '{"name": "a", "name": "b"}',
-            ["The manifest is not valid JSON: the key 'name' appears twice."],
+            ['Manifest has the key "name" twice in one object.'],
         ),
         ("   ", ["Paste a manifest or choose a .json file to upload."]),
     ],
@@ -166,7 +169,10 @@ def test_every_schema_problem_is_named_with_its_path_sorted(client, admin):
                 "'https://evil.example.org/schema.json'."
             ],
         ),
-        ({"author": "a\x00b"}, ["author: contains a NUL character (\\u0000)."]),
+        (
+            {"author": "a\x00b"},
+            ["Manifest.author contains a NUL character (\\u0000), which is not allowed."],
+        ),
     ],
 )
 def test_wrong_types_and_invalid_config_schemas_are_refused(client, admin, changes, expected):
@@ -182,6 +188,19 @@ def test_each_required_field_is_named_when_missing(client, admin, field):
     before = registry_state()
     errors = _refused(client, paste(client, "/plugins/new", manifest(**{field: ...})), before)
     assert errors == [f"{field}: is required."]
+
+
+def test_nesting_is_bounded_as_stored_manifests_are(client, admin):
+    deep: dict = {}
+    node = deep
+    for _ in range(40):
+        node["x"] = {}
+        node = node["x"]
+    before = registry_state()
+    errors = _refused(client, paste(client, "/plugins/new", manifest(config_schema=deep)), before)
+    [message] = errors
+    assert message.startswith("Manifest is nested too deeply (line ")
+    assert message.endswith("): at most 32 levels.")
 
 
 def test_a_one_megabyte_paste_gets_a_precise_message(client, admin):
@@ -220,7 +239,7 @@ def test_nul_bytes_are_refused_in_a_paste_and_an_upload(client, admin):
         (
             b'{"name": }',
             "manifest.json",
-            "The manifest is not valid JSON: Expecting value at line 1, column 10.",
+            "Manifest is not valid JSON: Expecting value (line 1, column 10).",
         ),
     ],
 )

@@ -95,22 +95,26 @@ def test_secret_looking_settings_keys_stay_out_of_the_audit_trail(client, worksp
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ("[1, 2]", "must be a JSON object like {&#34;key&#34;: &#34;value&#34;}, not a list."),
+        ("[1, 2]", "Settings must be a JSON object ({…}), not an array."),
         ('"text"', "not a string."),
         ("42", "not a number."),
         ("null", "not null."),
-        ("{'a': 1}", "Settings are not valid JSON: Expecting property name enclosed in double"),
+        ("{'a': 1}", "Settings is not valid JSON: Expecting property name enclosed in double"),
         ('{"a": 1,}', "(line 1, column 9)."),
-        ('{"a": NaN}', "Settings may not contain NaN"),
-        ('{"a": -Infinity}', "Settings may not contain -Infinity"),
-        ('{"a": 1e999}', "is too large."),
-        ('{"a": "x\\u0000y"}', "may not contain the NUL character"),
-        ('{"\\u0000": 1}', "may not contain the NUL character"),
-        ('{"a": "\\ud800"}', "unpaired Unicode surrogate"),
-        ('{"a": ' + "9" * 5000 + "}", "a number with too many digits."),
-        ('{"a": ' + "[" * 40 + "]" * 40 + "}", "nested too deeply (at most 32 levels)."),
+        ('{"a": NaN}', "Settings contains NaN, which is not a number"),
+        ('{"a": -Infinity}', "Settings contains -Infinity, which is not a number"),
+        ('{"a": 1e999}', "Settings contains 1e999, a number too large to store."),
+        ('{"a": "x\\u0000y"}', "Settings.a contains a NUL character (\\u0000)"),
+        ('{"\\u0000": 1}', "Settings contains a NUL character (\\u0000)"),
+        ('{"a": "\\ud800"}', "Settings.a contains an unpaired surrogate"),
+        ('{"a": ' + "9" * 5000 + "}", "Settings contains a number with more than 300 digits."),
+        ('{"a": ' + "[" * 40 + "]" * 40 + "}", "nested too deeply (line 1, column 38): at most 32"),
         ('{"a": ' + "[" * 5000 + "]" * 5000 + "}", "nested too deeply"),
-        ('{"a": "' + "x" * 66_000 + '"}', "at most 64 KB of JSON; this is 64.5 KB."),
+        (
+            '{"a": "' + "x" * 66_000 + '"}',
+            "Settings is too large: 66,009 bytes, at most 65,536 (64 KB).",
+        ),
+        ('{"a": 1, "a": 2}', "Settings has the key &#34;a&#34; twice in one object."),
         ('{"a": "\x00"}', "NUL character"),
     ],
 )
@@ -120,6 +124,12 @@ def test_bad_settings_are_explained_and_change_nothing(client, workspace, settin
     assert response.status_code == 400
     assert message in text(response)
     assert state(workspace.id) == before and audit_count() == events
+
+
+def test_settings_nested_32_levels_deep_are_accepted(client, workspace):
+    settings = '{"a": ' + "[" * 31 + "]" * 31 + "}"  # the object itself is level 1
+    assert _edit(client, workspace.id, name="Atlas", settings=settings).status_code == 303
+    assert state(workspace.id)["settings"] == json.loads(settings)
 
 
 def test_settings_of_exactly_64_kb_are_accepted(client, workspace):
