@@ -303,14 +303,41 @@ def stats_key(namespace: str) -> str:
     return f"{PREFIX}:{STATS_NAMESPACE}:{namespace}"
 
 
+class JSONSerializer:
+    """Flask-Caching's values as JSON, never pickles: what Redis holds cannot run code here.
+
+    Integers stay plain digits (Redis INCR works on them); anything else that is not
+    JSON (a value another writer stored) comes back as the raw bytes.
+    """
+
+    def dumps(self, value: Any) -> bytes:
+        if type(value) is int:
+            return str(value).encode("ascii")
+        return json.dumps(value, separators=(",", ":")).encode()
+
+    def loads(self, value: bytes | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            pass
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+
+
 class CountingRedisCache(RedisCache):
     """Flask-Caching's Redis backend, counting like the cache manager; errors never raised.
 
     Flask-Caching's keys are ``<namespace>:<key>`` under the prefix ``omniscope:``, so they
     follow the seed's key names, and a lookup in a namespace of ``NAMESPACE_TTLS`` counts
     in the same counters: /system/cache shows, and flushes, them like the manager's own.
-    A Redis failure is logged and reads as a miss (writes return False).
+    A Redis failure is logged and reads as a miss (writes return False). Values are JSON.
     """
+
+    serializer = JSONSerializer()
 
     def get(self, key: str) -> Any:
         return self.get_many(key)[0]

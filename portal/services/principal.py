@@ -17,15 +17,17 @@ lost because Redis could not be reached at that moment.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import Uuid, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import cache, db
 from portal.models import Role, User, UserRole
+from portal.models.base import UTCDateTime
 from portal.services.sessions import hot_copy_key, session_is_valid
 from portal.services.tx import after_commit
 
@@ -47,6 +49,26 @@ def user_generation_key(user_id: uuid.UUID | str) -> str:
 
 def _columns(model: type) -> list[str]:
     return [attr.key for attr in inspect(model).column_attrs if attr.key not in SECRET_COLUMNS]
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _from_json(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """Column values back to their Python types (the cache holds JSON, never pickles)."""
+    table = model.__table__
+    decoded = {}
+    for key, value in values.items():
+        kind = table.c[key].type
+        if value is not None and isinstance(kind, UTCDateTime):
+            value = datetime.fromisoformat(value)
+        elif value is not None and isinstance(kind, Uuid):
+            value = uuid.UUID(value)
+        decoded[key] = value
+    return decoded
 
 
 def load_signed_in(sid: str | None, user_id: str) -> User | None:
@@ -97,20 +119,22 @@ def _from_database(user_id: uuid.UUID) -> User | None:
 def _take(user: User, generations: list[Any]) -> dict[str, Any]:
     return {
         "generations": generations,
-        "user": {key: getattr(user, key) for key in _columns(User)},
-        "roles": [{key: getattr(role, key) for key in _columns(Role)} for role in user.roles],
+        "user": {key: _to_json(getattr(user, key)) for key in _columns(User)},
+        "roles": [
+            {key: _to_json(getattr(role, key)) for key in _columns(Role)} for role in user.roles
+        ],
     }
 
 
 def _attach(model: type, values: dict[str, Any]) -> Any:
     """A persistent instance of ``model`` from column values, without SQL."""
-    present = db.session.identity_map.get(Session.identity_key(model, values["id"]))
+    present = db.session.identity_map.get(Session.identity_key(model, uuid.UUID(values["id"])))
     if present is not None:
         return present
     # As the ORM's loading does: values straight into the instance's dict (no events),
     # then marked as loaded; columns left out load from the database on access.
     instance = inspect(model).class_manager.new_instance()
-    instance.__dict__.update(values)
+    instance.__dict__.update(_from_json(model, values))
     make_transient_to_detached(instance)
     db.session.add(instance)
     return instance

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timedelta
 
@@ -115,7 +114,7 @@ def _load(sid: str, hot_copy: object = _UNREAD) -> dict[str, str | None] | None:
     if hot_copy is _UNREAD:
         data = cache.get_json(NAMESPACE, sid)
     else:
-        data = json.loads(hot_copy) if isinstance(hot_copy, bytes | str) else None
+        data = hot_copy if isinstance(hot_copy, dict) else None
     if data is not None:
         return data
     try:
@@ -133,7 +132,7 @@ def _load(sid: str, hot_copy: object = _UNREAD) -> dict[str, str | None] | None:
 def session_is_valid(sid: str | None, user_id: str, hot_copy: object = _UNREAD) -> bool:
     """True when ``sid`` is a live session of ``user_id`` (not revoked, idle or expired).
 
-    ``hot_copy``: the raw Redis value when the caller has already read it (None: a miss).
+    ``hot_copy``: the Redis value (parsed JSON) when the caller has read it (None: a miss).
     """
     if not sid:
         return False

@@ -187,3 +187,19 @@ def test_flask_caching_never_raises_when_redis_is_down(down_redis):
     assert backend.delete("dashboard:x") is False
     with pytest.raises(NotImplementedError):
         backend.clear()
+
+
+def test_flask_caching_stores_json_and_never_unpickles(app_ctx, redis_client):
+    import pickle
+
+    from portal.extensions import cache
+
+    cache.set("dashboard:u2:data", {"tiles": [1, 2], "when": "today"}, timeout=30)
+    assert redis_client.get("omniscope:dashboard:u2:data") == b'{"tiles":[1,2],"when":"today"}'
+    assert cache.get("dashboard:u2:data") == {"tiles": [1, 2], "when": "today"}
+    cache.set("dashboard:u2:n", 7, timeout=30)
+    assert redis_client.get("omniscope:dashboard:u2:n") == b"7" and cache.get("dashboard:u2:n") == 7
+    # A pickle planted in Redis (Flask-Caching's default format) is not run: raw bytes.
+    planted = b"!" + pickle.dumps({"x": 1})
+    redis_client.set("omniscope:dashboard:u2:html", planted)
+    assert cache.get("dashboard:u2:html") == planted
