@@ -307,7 +307,7 @@ class JSONSerializer:
     """Flask-Caching's values as JSON, never pickles: what Redis holds cannot run code here.
 
     Integers stay plain digits (Redis INCR works on them); anything else that is not
-    JSON (a value another writer stored) comes back as the raw bytes.
+    JSON (a pickle an older version stored, say) reads as a miss.
     """
 
     def dumps(self, value: Any) -> bytes:
@@ -325,7 +325,7 @@ class JSONSerializer:
         try:
             return json.loads(value)
         except ValueError:
-            return value
+            return None
 
 
 class CountingRedisCache(RedisCache):
@@ -370,14 +370,14 @@ class CountingRedisCache(RedisCache):
     def set(self, key: str, value: Any, timeout: int | None = None) -> Any:
         try:
             return super().set(key, value, timeout)
-        except RedisError:
+        except (RedisError, TypeError, ValueError):  # unreachable, or not JSON
             log.warning("cache set failed for %s", key, exc_info=True)
             return False
 
     def set_many(self, mapping: dict[str, Any], timeout: int | None = None) -> list[Any]:
         try:
             return super().set_many(mapping, timeout)
-        except RedisError:
+        except (RedisError, TypeError, ValueError):
             log.warning("cache set failed for %s", ", ".join(mapping), exc_info=True)
             return []
 

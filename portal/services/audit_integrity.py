@@ -29,9 +29,22 @@ class VerifyResult:
     problem: str | None = None
 
 
-def _walk(batch: int) -> Iterator[AuditLog]:
-    stmt = select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=batch)
+def _walk(batch: int, after_seq: int = 0) -> Iterator[AuditLog]:
+    stmt = (
+        select(AuditLog)
+        .where(AuditLog.seq > after_seq)
+        .order_by(AuditLog.seq)
+        .execution_options(yield_per=batch)
+    )
     yield from db.session.scalars(stmt)
+
+
+def _current_head() -> tuple[int, str] | None:
+    """The head row as committed now (not the session's copy)."""
+    row = db.session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == audit.HEAD_ROW_ID)
+    ).one_or_none()
+    return (row.seq, row.hash) if row is not None else None
 
 
 class KeySchedule:
@@ -85,7 +98,10 @@ def verify_chain(batch: int = 2000, heads: list[Head] | None = None) -> VerifyRe
     expected_prev, expected_seq, checked = audit.GENESIS_HASH, 1, 0
     hashes_at: dict[int, str] = {}
     external = newest_known_head(heads)
-    for row in _walk(batch):
+
+    def check(row: AuditLog) -> VerifyResult | None:
+        """Advance the walk by one row, or say what is wrong with it."""
+        nonlocal expected_prev, expected_seq, checked
         problem = None
         if checked == 0 and row.seq != 1:
             if _purge_checkpoint(row):
@@ -113,12 +129,27 @@ def verify_chain(batch: int = 2000, heads: list[Head] | None = None) -> VerifyRe
             hashes_at[row.seq] = row.hash
         expected_prev, expected_seq, checked = row.hash, row.seq + 1, checked + 1
         db.session.expunge(row)
+        return None
+
+    for row in _walk(batch):
+        if (failed := check(row)) is not None:
+            return failed
+    # Rows committed while the walk ran (each with its head) are followed to the head as
+    # it is now; the head is read after the rows, so it is never behind them.
+    head = _current_head()
+    while head is not None and head[0] > expected_seq - 1:
+        before = expected_seq
+        for row in _walk(batch, after_seq=expected_seq - 1):
+            if (failed := check(row)) is not None:
+                return failed
+        if expected_seq == before:
+            break  # the head names rows that are not there
+        head = _current_head()
     last = expected_seq - 1
-    head = db.session.get(AuditHead, audit.HEAD_ROW_ID)
-    if head is not None and (head.seq != last or head.hash != expected_prev):
+    if head is not None and (head[0] != last or head[1] != expected_prev):
         return VerifyResult(
-            False, checked, last, head.seq, None,
-            f"the chain ends at seq {last} but its head row says {head.seq} (newest rows removed)",
+            False, checked, last, head[0], None,
+            f"the chain ends at seq {last} but its head row says {head[0]} (newest rows removed)",
         )  # fmt: skip
     if external is not None:
         if external.seq > last:

@@ -34,9 +34,14 @@ from portal.services.tx import after_commit
 SNAPSHOT_TTL = 60
 GENERATION_TTL = 24 * 3600
 PORTAL_GENERATION = "authz:generation"
-# Never copied to Redis: loaded from the database when a request needs them.
-SECRET_COLUMNS = frozenset({"password_hash", "mfa_secret_encrypted", "mfa_last_timestep"})
+# Never copied to Redis: loaded from the database when a request needs them. ``version``
+# (optimistic locking) too: a write on the user checks the stored one, never a copy that
+# a lost invalidation could have left behind.
+SECRET_COLUMNS = frozenset(
+    {"password_hash", "mfa_secret_encrypted", "mfa_last_timestep", "version"}
+)
 _PENDING = "omniscope.principal.stale"
+_WATCHED_TABLES = frozenset({"users", "user_roles", "roles"})
 
 
 def snapshot_key(user_id: uuid.UUID | str) -> str:
@@ -182,10 +187,12 @@ def _note(session: Session, users: set[uuid.UUID], *, everyone: bool) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _invalidate_on_bulk_statement(state: ORMExecuteState) -> None:
-    """An UPDATE or DELETE statement on users, role links or roles: everybody is stale."""
-    if not (state.is_update or state.is_delete):
+    """An INSERT, UPDATE or DELETE statement on users, role links or roles (ORM or Core,
+    through the session): everybody is stale. Raw SQL text is not seen; the snapshot's
+    60 s lifetime bounds that."""
+    if not (state.is_update or state.is_delete or state.is_insert):
         return
-    if state.bind_mapper is not None and state.bind_mapper.class_ in (User, UserRole, Role):
+    if getattr(getattr(state.statement, "table", None), "name", None) in _WATCHED_TABLES:
         _note(state.session, set(), everyone=True)
 
 

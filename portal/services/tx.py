@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.extensions import db
 
@@ -21,25 +21,49 @@ def after_commit(
 
     With a ``key``, a later callback replaces an earlier one with the same key (only the
     last of a transaction's chain heads needs publishing, say). ``session`` defaults to
-    the request's.
+    the request's. Inside a savepoint the callback belongs to it: released, it passes to
+    the enclosing transaction; rolled back, it is dropped; it runs only at the real commit.
     """
-    callbacks = (session or db.session()).info.setdefault(_KEY, {})
-    callbacks[key if key is not None else object()] = callback
+    session = session or db.session()
+    frames = session.info.setdefault(_KEY, {})
+    frames.setdefault(session.get_nested_transaction(), {})[
+        key if key is not None else object()
+    ] = callback
+
+
+def _enclosing_savepoint(transaction: SessionTransaction) -> SessionTransaction | None:
+    parent = transaction.parent
+    while parent is not None and not parent.nested:
+        parent = parent.parent
+    return parent
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
-    for callback in session.info.pop(_KEY, {}).values():
-        try:
-            callback()
-        except Exception:
-            # The change is committed; a failed side effect is logged, not raised.
-            log.exception("after-commit callback failed")
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
+    frames = session.info.get(_KEY)
+    if not frames:
+        return
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:  # a savepoint released: its callbacks wait for the real commit
+        released = frames.pop(savepoint, {})
+        frames.setdefault(_enclosing_savepoint(savepoint), {}).update(released)
+        return
     session.info.pop(_KEY, None)
+    for frame in frames.values():
+        for callback in frame.values():
+            try:
+                callback()
+            except Exception:
+                # The change is committed; a failed side effect is logged, not raised.
+                log.exception("after-commit callback failed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, previous: SessionTransaction) -> None:
+    if previous.nested:  # only what the savepoint registered goes with it
+        session.info.get(_KEY, {}).pop(previous, None)
+    else:
+        session.info.pop(_KEY, None)
 
 
 def lock_for_update(obj: object) -> None:

@@ -246,3 +246,37 @@ def test_heads_handed_over_together_collapse_into_the_newest(app_ctx, app, redis
     assert read_redis_head().seq == 119
     # Far fewer than twenty publications reached Redis: the rest were superseded.
     assert redis_client.zcard(REDIS_KEY) < 20
+
+
+@pytest.mark.committed
+def test_rows_committed_during_a_walk_are_followed_not_reported(app, monkeypatch):
+    import threading
+
+    from portal.services import audit_integrity
+
+    with app.app_context():
+        for i in range(5):
+            audit.record("test.before", actor=None, details={"i": i})
+            db.session.commit()
+    original, calls = audit_integrity._walk, []
+
+    def walk(batch, after_seq=0):
+        yield from original(batch, after_seq)
+        if not calls:  # another process commits three rows just after the first walk
+            calls.append(after_seq)
+
+            def write():
+                with app.app_context():
+                    for i in range(3):
+                        audit.record("test.during", actor=None, details={"i": i})
+                        db.session.commit()
+
+            writer = threading.Thread(target=write)
+            writer.start()
+            writer.join()
+
+    monkeypatch.setattr(audit_integrity, "_walk", walk)
+    with app.app_context():
+        result = audit_integrity.verify_chain()
+    assert result.ok, result.problem
+    assert result.rows_checked == 8 and result.last_seq == 8

@@ -133,3 +133,61 @@ def test_a_bulk_statement_on_roles_makes_every_snapshot_stale(client, sign_in, a
     assert client.get("/models").status_code == 200
     db.session.execute(delete(UserRole).where(UserRole.user_id == user.id))
     assert client.get("/models").status_code == 403
+
+
+def test_a_role_edit_is_invalidated_again_at_the_real_commit(app, redis_client):
+    """update_role flushes inside a savepoint: its release must not count as the commit."""
+    from portal.services.roles import update_role
+
+    with app.app_context():
+        role = db.session.query(Role).filter_by(name="Viewer").one()
+        update_role(
+            role, name=role.name, description="Edited", permissions=list(role.permissions),
+            requires_mfa=role.requires_mfa, actor=None,
+        )  # fmt: skip
+        before_commit = redis_client.get(PREFIX + PORTAL_GENERATION)
+        assert before_commit is not None  # stale as soon as the change was flushed
+        db.session.commit()
+        assert redis_client.get(PREFIX + PORTAL_GENERATION) != before_commit
+
+
+def test_a_write_on_a_rebuilt_user_checks_the_stored_version(app, redis_client):
+    """A snapshot older than the row (a lost invalidation) must not turn a write into a 500."""
+    with app.app_context():
+        user = UserFactory(name="Old")
+        db.session.commit()
+        user_id = user.id
+    with app.app_context():
+        load_principal(user_id)  # cached with version 1
+    with app.app_context():
+        row = db.session.get(User, user_id)
+        row.version += 1  # an edit whose invalidation never reached Redis
+        db.session.commit()
+    from portal.extensions import cache
+
+    with app.app_context():
+        generations = [cache.get(PORTAL_GENERATION), cache.get(user_generation_key(user_id))]
+        snapshot = cache.get(snapshot_key(user_id))
+        snapshot["generations"] = generations  # as if the bump had been lost
+        cache.set(snapshot_key(user_id), snapshot, timeout=SNAPSHOT_TTL)
+        rebuilt = load_principal(user_id)
+        assert "version" not in rebuilt.__dict__
+        rebuilt.name = "New"
+        db.session.commit()  # no StaleDataError: the stored version was used
+        assert db.session.get(User, user_id).version == 2
+
+
+def test_core_statements_on_the_watched_tables_make_every_snapshot_stale(app_ctx, redis_client):
+    from sqlalchemy import insert, update
+
+    before = redis_client.get(PREFIX + PORTAL_GENERATION)
+    db.session.execute(update(User.__table__).where(User.__table__.c.name == "nobody"))
+    after_update = redis_client.get(PREFIX + PORTAL_GENERATION)
+    assert after_update is not None and after_update != before
+    role = Role(name="Temp", description="", permissions=[])
+    db.session.add(role)
+    db.session.flush()
+    user = UserFactory()
+    before_insert = redis_client.get(PREFIX + PORTAL_GENERATION)
+    db.session.execute(insert(UserRole).values(user_id=user.id, role_id=role.id))
+    assert redis_client.get(PREFIX + PORTAL_GENERATION) != before_insert
