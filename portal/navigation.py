@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from portal.security.permissions import Access, Permission
+from portal.security.permissions import Access, grants
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,9 @@ def may_open(endpoint: str) -> bool:
     access = getattr(view, "required_access", None)
     if access is Access.PUBLIC:
         return True
-    if not current_user.is_authenticated:
+    if access is None or not current_user.is_authenticated:
         return False
-    return access is Access.SIGNED_IN or (
-        isinstance(access, Permission) and current_user.can(access)
-    )
+    return grants(current_user, access)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from portal.security.permissions import BUILTIN_ROLES, Access, Permission
+from portal.security.permissions import BUILTIN_ROLES, Access, AnyOf, Permission
 from tests.conftest import csrf_token_from
 
 ROLES = [*BUILTIN_ROLES, None]  # None: anonymous
@@ -43,7 +43,9 @@ def _expected(access, role: str | None) -> str:
         return "login"
     if access is Access.SIGNED_IN:
         return "allowed"
-    return "allowed" if access.value in BUILTIN_ROLES[role]["permissions"] else "forbidden"
+    needed = access.permissions if isinstance(access, AnyOf) else (access,)
+    held = BUILTIN_ROLES[role]["permissions"]
+    return "allowed" if any(p.value in held for p in needed) else "forbidden"
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")

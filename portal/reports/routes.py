@@ -27,7 +27,7 @@ from portal.models import User
 from portal.pagination import parse_page_request
 from portal.reports.forms import ReportFilterForm, ReportForm, report_form
 from portal.reports.queueing import queue_report
-from portal.security.permissions import Permission, require
+from portal.security.permissions import AnyOf, Permission, require
 from portal.services.report_files import FORMATS, read_preview
 from portal.services.report_kinds import (
     ReportKind,
@@ -46,6 +46,9 @@ from portal.services.reports import (
     request_report,
     retry_report,
 )
+
+# Reading reports: whoever generates them, and whoever may see everyone's.
+READ_REPORTS = AnyOf(Permission.REPORTS_GENERATE, Permission.REPORTS_VIEW_ALL)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 FINISHED = ("succeeded", "failed")
@@ -66,7 +69,7 @@ def _to_detail(report_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("")
-@require(Permission.REPORTS_GENERATE)
+@require(READ_REPORTS)
 def index() -> ResponseReturnValue:
     """The reports the user may see, newest first, filtered by kind, status and requester."""
     form = ReportFilterForm(formdata=request.args)
@@ -124,7 +127,7 @@ def new() -> ResponseReturnValue:
 
 
 @bp.get("/<uuid:report_id>")
-@require(Permission.REPORTS_GENERATE)
+@require(READ_REPORTS)
 def detail(report_id: uuid.UUID) -> ResponseReturnValue:
     """A report's status and progress, its error and Retry, or its preview and download."""
     _fail_stale()
@@ -142,7 +145,7 @@ def detail(report_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/<uuid:report_id>/status")
-@require(Permission.REPORTS_GENERATE)
+@require(READ_REPORTS)
 def status(report_id: uuid.UUID) -> ResponseReturnValue:
     """The report's status as JSON, polled by the report page."""
     _fail_stale()
@@ -160,7 +163,7 @@ def status(report_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/<uuid:report_id>/download")
-@require(Permission.REPORTS_GENERATE)
+@require(READ_REPORTS)
 def download(report_id: uuid.UUID) -> ResponseReturnValue:
     """The report's CSV file as an attachment (audited)."""
     report = get_report_for(_user(), report_id)

@@ -44,6 +44,28 @@ class Access(StrEnum):
     SIGNED_IN = "signed-in"
 
 
+class AnyOf:
+    """Access that any one of several permissions grants (pages either kind of user reads)."""
+
+    def __init__(self, *permissions: Permission) -> None:
+        self.permissions = permissions
+
+    def __repr__(self) -> str:
+        return " or ".join(p.value for p in self.permissions)
+
+
+AccessRule = Permission | Access | AnyOf
+
+
+def grants(user: Any, access: AccessRule) -> bool:
+    """True when ``user`` (signed in) passes ``access``: the one check views and nav share."""
+    if access is Access.PUBLIC or access is Access.SIGNED_IN:
+        return True
+    if isinstance(access, AnyOf):
+        return any(user.can(p) for p in access.permissions)
+    return user.can(access)
+
+
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)
 
 # DESIGN.md's permission matrix: the built-in roles the first migration creates.
@@ -96,8 +118,9 @@ SETUP_STEPS = {
 }
 
 
-def require(access: Permission | Access, *, during_setup: bool = False) -> Callable[[F], F]:
-    """Declare what a view needs: a permission, any signed-in user, or nothing (public).
+def require(access: AccessRule, *, during_setup: bool = False) -> Callable[[F], F]:
+    """Declare what a view needs: a permission (or ``AnyOf`` several), any signed-in user,
+    or nothing (public).
 
     The value is stamped on the view as ``required_access`` so a test can walk the URL
     map and fail on any endpoint that declares nothing (deny by default). A signed-in
@@ -116,7 +139,7 @@ def require(access: Permission | Access, *, during_setup: bool = False) -> Calla
                     endpoint, message = SETUP_STEPS[step]
                     flash(message, "warning")
                     return redirect(url_for(endpoint, next=request.full_path), 303)
-                if isinstance(access, Permission) and not current_user.can(access):
+                if not grants(current_user, access):
                     abort(403)
             return view(*args, **kwargs)
 

@@ -128,3 +128,28 @@ def test_a_pi_cannot_scope_a_review_to_a_workspace_they_only_belong_to(app, cast
     assert response.status_code == 400
     assert "There is no such workspace, or you may not report on it." in text(response)
     assert counts() == before
+
+
+def test_a_role_with_only_reports_view_all_reads_every_report_but_requests_none(app, cast, reports):
+    """reports.view_all alone opens the list, details and downloads, not the request form."""
+    from portal.models import Role, UserRole
+    from tests.factories import UserFactory
+
+    reader = UserFactory(email="reader@example.org", roles=[])
+    role = Role(name="Report Reader", description="", permissions=["reports.view_all"])
+    db.session.add(role)
+    db.session.flush()
+    db.session.add(UserRole(user_id=reader.id, role_id=role.id))
+    db.session.flush()
+    client = signed_in(app, reader)
+    page = text(client.get("/reports"))
+    assert _listed(client) == set(reports.values())
+    assert 'href="/reports/new"' not in page
+    assert _visible(client, reports) == set(reports)
+    assert client.get(f"/reports/{reports['b_scoped']}/download").status_code == 200
+    failed = text(client.get(f"/reports/{reports['a_unscoped']}"))
+    assert "data-report-error" in failed and "/retry" not in failed
+    before = counts()
+    assert client.get("/reports/new").status_code == 403
+    assert client.post(f"/reports/{reports['a_unscoped']}/retry").status_code in (400, 403)
+    assert counts() == before
