@@ -62,18 +62,29 @@ def _to_json(value: Any) -> Any:
     return str(value) if isinstance(value, uuid.UUID) else value
 
 
+def _decoders(model: type) -> dict[str, Any]:
+    """Per column, what turns its JSON form back into the Python value (None: as is)."""
+    types = {key: model.__table__.c[key].type for key in _columns(model)}
+    return {
+        key: datetime.fromisoformat
+        if isinstance(kind, UTCDateTime)
+        else uuid.UUID
+        if isinstance(kind, Uuid)
+        else None
+        for key, kind in types.items()
+    }
+
+
+_DECODERS = {model: _decoders(model) for model in (User, Role)}
+
+
 def _from_json(model: type, values: dict[str, Any]) -> dict[str, Any]:
     """Column values back to their Python types (the cache holds JSON, never pickles)."""
-    table = model.__table__
-    decoded = {}
-    for key, value in values.items():
-        kind = table.c[key].type
-        if value is not None and isinstance(kind, UTCDateTime):
-            value = datetime.fromisoformat(value)
-        elif value is not None and isinstance(kind, Uuid):
-            value = uuid.UUID(value)
-        decoded[key] = value
-    return decoded
+    decoders = _DECODERS[model]
+    return {
+        key: value if value is None or decoders.get(key) is None else decoders[key](value)
+        for key, value in values.items()
+    }
 
 
 def load_signed_in(sid: str | None, user_id: str) -> User | None:
@@ -95,14 +106,6 @@ def load_signed_in(sid: str | None, user_id: str) -> User | None:
         return None
     user = _principal(uid, snapshot, [portal_gen, user_gen])
     return user if user is not None and user.is_active else None
-
-
-def load_principal(user_id: uuid.UUID) -> User | None:
-    """The user with their roles: from the snapshot when current, else from the database."""
-    snapshot, portal_gen, user_gen = cache.get_many(
-        snapshot_key(user_id), PORTAL_GENERATION, user_generation_key(user_id)
-    )
-    return _principal(user_id, snapshot, [portal_gen, user_gen])
 
 
 def _principal(user_id: uuid.UUID, snapshot: Any, generations: list[Any]) -> User | None:

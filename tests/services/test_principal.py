@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import delete, event, inspect
+from sqlalchemy import delete, event, inspect, select
 
 from portal.extensions import cache, db
-from portal.models import Role, User, UserRole
+from portal.models import Role, User, UserRole, UserSession
 from portal.services.principal import (
     PORTAL_GENERATION,
     SNAPSHOT_TTL,
-    load_principal,
+    load_signed_in,
     snapshot_key,
     user_generation_key,
 )
+from portal.services.sessions import start_session
 from tests.factories import UserFactory
 
 PREFIX = "omniscope:"
@@ -34,6 +35,22 @@ def statements() -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", _record)
+
+
+def live_session(user_id) -> str:
+    """A live session of the user's (started if there is none)."""
+    live = db.session.scalar(select(UserSession.id).where(UserSession.user_id == user_id))
+    if live is None:
+        live = start_session(db.session.get(User, user_id)).id
+        db.session.commit()
+    return str(live)
+
+
+def load_principal(user_id, sid: str | None = None):
+    """The user as a request of a live session of theirs loads it (the snapshot path)."""
+    sid = sid or live_session(user_id)
+    db.session.expunge_all()  # a request starts with an empty session
+    return load_signed_in(sid, str(user_id))
 
 
 def _snapshot(user_id):
@@ -74,9 +91,10 @@ def test_a_rebuilt_user_is_persistent_clean_and_loads_secrets_on_access(app, red
         db.session.commit()
         user_id, email, password_hash = user.id, user.email, user.password_hash
     with app.app_context():
-        assert load_principal(user_id).email == email  # from the database; cached
+        sid = live_session(user_id)
+        assert load_principal(user_id, sid).email == email  # from the database; cached
     with app.app_context(), statements() as sent:
-        rebuilt = load_principal(user_id)
+        rebuilt = load_principal(user_id, sid)
         assert sent == []
         state = inspect(rebuilt)
         assert state.persistent and not db.session.dirty
