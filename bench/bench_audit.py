@@ -41,7 +41,7 @@ def _captured_audit_sql(url: str, path: str):
     from portal import create_app
     from portal.extensions import db
     from portal.pagination import parse_page_request
-    from portal.services.audit_queries import AuditFilters, list_events
+    from portal.services.audit.queries import AuditFilters, list_events
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://",
                       "postgresql+psycopg://"), "REDIS_URL": "memory://",

@@ -35,9 +35,9 @@ def _portal_export(rows: int, out_dir: str) -> dict:
     from portal import create_app
     from portal.extensions import db
     from portal.models import AuditLog, User
-    from portal.services.audit_export import audit_export_rows
-    from portal.services.report_files import write_rows
-    from portal.services.report_types import ReportParams, RunContext
+    from portal.services.audit.export import audit_export_rows
+    from portal.services.reports.files import write_rows
+    from portal.services.reports.params import ReportParams, RunContext
 
     url = datagen.database_url(DB).replace("postgresql://", "postgresql+psycopg://")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "memory://",
@@ -63,7 +63,7 @@ def _portal_export(rows: int, out_dir: str) -> dict:
 
 def _copy(rows: int, out_dir: str) -> dict:
     """PostgreSQL's COPY of the same columns to a file, through psycopg."""
-    from portal.services.audit_export import HEADER
+    from portal.services.audit.export import HEADER
 
     target = Path(out_dir, "copy.csv")
     sql = (

@@ -35,7 +35,7 @@ def _captured_sql(database_url: str, path: str) -> list[tuple[str, object]]:
     from portal import create_app
     from portal.extensions import db
     from portal.pagination import parse_page_request
-    from portal.services.user_queries import UserFilters, list_users
+    from portal.services.identity.user_queries import UserFilters, list_users
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url.replace("postgresql://",
                       "postgresql+psycopg://"), "REDIS_URL": "memory://",

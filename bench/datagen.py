@@ -109,7 +109,7 @@ def add_bench_admin(url: str) -> str:
         "from portal.models import User\n"
         "from portal.security.crypto import encrypt\n"
         "from portal.models.base import utcnow\n"
-        "from portal.services.users import create_user, get_role_by_name\n"
+        "from portal.services.identity.users import create_user, get_role_by_name\n"
         "import os, sys\n"
         "app = create_app()\n"
         "with app.app_context():\n"

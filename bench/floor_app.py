@@ -15,8 +15,8 @@ from portal.config import load_settings
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.pagination import parse_page_request
-from portal.services.audit_queries import AuditFilters, list_events
-from portal.services.user_queries import UserFilters, list_users
+from portal.services.audit.queries import AuditFilters, list_events
+from portal.services.identity.user_queries import UserFilters, list_users
 
 ROOT = Path(__file__).resolve().parent.parent
 

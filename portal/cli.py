@@ -13,18 +13,18 @@ from flask.cli import AppGroup
 from portal.extensions import db
 from portal.jobs.worker import build_worker
 from portal.models import Role, User
-from portal.services.audit_head import parse_head
-from portal.services.audit_integrity import current_head, purge_before, verify_chain
-from portal.services.auth import find_user_by_email
-from portal.services.keys import reencrypt_totp_secrets, rotate_audit_key
-from portal.services.users import (
+from portal.services.audit.head import parse_head
+from portal.services.audit.integrity import current_head, purge_before, verify_chain
+from portal.services.identity.users import (
     UserRuleError,
     count_users,
     create_user,
     get_role_by_name,
     list_roles,
 )
-from portal.services.workspaces import add_member, create_workspace, get_workspace_by_slug
+from portal.services.signin.sign_in import find_user_by_email
+from portal.services.system.keys import reencrypt_totp_secrets, rotate_audit_key
+from portal.services.workspaces.changes import add_member, create_workspace, get_workspace_by_slug
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")

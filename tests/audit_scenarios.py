@@ -25,12 +25,12 @@ from portal.extensions import db
 from portal.jobs.worker import ThreadWorker, build_worker
 from portal.models import AuditLog, User
 from portal.models.base import utcnow
-from portal.services import mfa
-from portal.services.ml_models import TRANSITIONS
-from portal.services.password_links import issue_password_link
-from portal.services.ratelimit import WINDOW_SECONDS
-from portal.services.report_files import relative_path, report_file
-from portal.services.roles import create_role
+from portal.services.identity.password_links import issue_password_link
+from portal.services.identity.roles import create_role
+from portal.services.registry.changes import TRANSITIONS
+from portal.services.reports.files import relative_path, report_file
+from portal.services.signin import mfa
+from portal.services.signin.ratelimit import WINDOW_SECONDS
 from tests.conftest import PASSWORD, csrf_token_from, next_totp_code
 from tests.factories import (
     MemberFactory,
@@ -590,7 +590,7 @@ def reports_download(ctx: Ctx) -> None:
 
 def _plugin(actor: User, *, enabled: bool = False) -> Any:
     # Imported here: the plugin area landed separately; the other scenarios do not need it.
-    from portal.services.plugins import register_plugin
+    from portal.services.plugins.changes import register_plugin
 
     plugin = register_plugin(json.loads(json.dumps(PLUGIN_MANIFEST)), actor=actor)
     plugin.is_enabled = enabled
@@ -626,7 +626,7 @@ def plugins_upgrade(ctx: Ctx) -> None:
 
 
 def plugins_downgrade(ctx: Ctx) -> None:
-    from portal.services.plugins import upgrade_plugin
+    from portal.services.plugins.changes import upgrade_plugin
 
     admin = ctx.admin()
     plugin = _plugin(admin)

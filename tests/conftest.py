@@ -30,7 +30,7 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.extensions import db
 from portal.models import AuditLog, User
-from portal.services.audit_head import publisher
+from portal.services.audit.head import publisher
 from tests import factories
 
 PG_ADMIN_URL = os.environ.get(

@@ -20,10 +20,19 @@ from portal.forms import ConfirmForm
 from portal.security import totp
 from portal.security.permissions import Access, require
 from portal.security.redirects import safe_next_path
-from portal.services import mfa
-from portal.services.account import PasswordChangeError, change_password, set_password_with_link
-from portal.services.password_links import PasswordLinkError, find_valid_link
-from portal.services.sessions import describe_device, end_session, get_own_session, live_sessions
+from portal.services.identity.account import (
+    PasswordChangeError,
+    change_password,
+    set_password_with_link,
+)
+from portal.services.identity.password_links import PasswordLinkError, find_valid_link
+from portal.services.signin import mfa
+from portal.services.signin.sessions import (
+    describe_device,
+    end_session,
+    get_own_session,
+    live_sessions,
+)
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from portal.forms import BaseForm
-from portal.services.audit_queries import ACTION_PREFIXES, ACTIONS, TARGET_TYPES
+from portal.services.audit.queries import ACTION_PREFIXES, ACTIONS, TARGET_TYPES
 
 
 class AuditFilterForm(BaseForm):

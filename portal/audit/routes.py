@@ -18,15 +18,15 @@ from portal.jobs.maintenance import verify_audit_chain
 from portal.pagination import parse_page_request
 from portal.reports.queueing import queue_report
 from portal.security.permissions import Permission, require
-from portal.services.audit_queries import (
+from portal.services.audit.queries import (
     AuditFilters,
     diff,
     events_around,
     get_event_for,
     list_events,
 )
-from portal.services.report_types import ReportRuleError
-from portal.services.reports import request_audit_export
+from portal.services.reports.params import ReportRuleError
+from portal.services.reports.requests import request_audit_export
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

@@ -14,7 +14,8 @@ from portal.extensions import db
 from portal.models import User
 from portal.security.permissions import Access, require
 from portal.security.redirects import safe_next_path
-from portal.services.auth import (
+from portal.services.signin.mfa import MFAError
+from portal.services.signin.sign_in import (
     GENERIC_FAILURE,
     RateLimited,
     check_password,
@@ -23,7 +24,6 @@ from portal.services.auth import (
     get_user,
     sign_out,
 )
-from portal.services.mfa import MFAError
 
 bp = Blueprint("auth", __name__)
 

@@ -6,7 +6,7 @@ from flask import session
 
 from portal.extensions import login_manager
 from portal.models import User
-from portal.services.principal import load_signed_in
+from portal.services.signin.principal import load_signed_in
 
 
 @login_manager.user_loader

@@ -7,8 +7,8 @@ from typing import Any
 
 from portal.extensions import db
 from portal.services import audit
-from portal.services.audit_integrity import verify_chain
-from portal.services.auth import get_user
+from portal.services.audit.integrity import verify_chain
+from portal.services.signin.sign_in import get_user
 
 
 def verify_audit_chain(requested_by: str | None = None) -> dict[str, Any]:

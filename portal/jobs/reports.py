@@ -11,9 +11,9 @@ from rq.timeouts import JobTimeoutException
 
 from portal.extensions import db
 from portal.models import Report
-from portal.services.report_files import relative_path, write_rows
-from portal.services.report_kinds import get_kind, output_of
-from portal.services.report_state import (
+from portal.services.reports.files import relative_path, write_rows
+from portal.services.reports.kinds import get_kind, output_of
+from portal.services.reports.lifecycle import (
     ReportLost,
     beat,
     claim_report,
@@ -21,7 +21,7 @@ from portal.services.report_state import (
     fail_stale_reports,
     finish_report,
 )
-from portal.services.report_types import ReportRuleError, RunContext, parse_params
+from portal.services.reports.params import ReportRuleError, RunContext, parse_params
 
 log = logging.getLogger(__name__)
 

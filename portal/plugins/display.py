@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from portal.services.plugins import HIGH_RISK, PERMISSION_DESCRIPTIONS
+from portal.services.plugins.changes import HIGH_RISK, PERMISSION_DESCRIPTIONS
 
 MASK = "••••••"
 # Configuration keys whose values are probably credentials: never shown on the detail page.

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, Regexp, StopValidation
 
 from portal.forms import BaseForm, order_field, reject_unsafe_input, strip_whitespace
 from portal.services.json_input import JSONInputError, parse_json_object
-from portal.services.plugin_manifest import MAX_DEPTH
+from portal.services.plugins.manifest import MAX_DEPTH
 
 KB = 1024
 MANIFEST_MAX_BYTES = 256 * KB

@@ -23,7 +23,7 @@ from portal.plugins.forms import (
     PluginFilterForm,
 )
 from portal.security.permissions import Permission, require
-from portal.services.plugins import (
+from portal.services.plugins.changes import (
     DuplicatePluginError,
     PluginRuleError,
     VersionChange,

@@ -11,8 +11,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Valid
 from portal.forms import BaseForm, order_field
 from portal.models import MODEL_STAGES, Workspace
 from portal.services.json_input import JSONInputError, parse_json_object
-from portal.services.ml_model_queries import ModelFilters
-from portal.services.ml_models import (
+from portal.services.registry.changes import (
     FRAMEWORKS,
     MAX_REASON,
     TASKS,
@@ -22,6 +21,7 @@ from portal.services.ml_models import (
     check_name,
     check_version,
 )
+from portal.services.registry.queries import ModelFilters
 
 ANY = SelectChoice("", "Any")
 MAX_QUERY_CHARS = 200

@@ -16,17 +16,7 @@ from portal.models import MLModel, User
 from portal.pagination import parse_page_request
 from portal.registry.forms import ModelFilterForm, ModelRegisterForm, StageChangeForm
 from portal.security.permissions import Permission, require
-from portal.services.ml_model_queries import (
-    HISTORY_LIMIT,
-    compare_metrics,
-    contributable_workspaces,
-    get_visible_model,
-    list_models,
-    stage_history,
-    version_history,
-    visible_workspaces,
-)
-from portal.services.ml_models import (
+from portal.services.registry.changes import (
     FRAMEWORKS,
     TASKS,
     TRANSITIONS,
@@ -37,7 +27,17 @@ from portal.services.ml_models import (
     may_change_stage,
     register_model,
 )
-from portal.services.workspace_access import get_workspace_for
+from portal.services.registry.queries import (
+    HISTORY_LIMIT,
+    compare_metrics,
+    contributable_workspaces,
+    get_visible_model,
+    list_models,
+    stage_history,
+    version_history,
+    visible_workspaces,
+)
+from portal.services.workspaces.access import get_workspace_for
 
 bp = Blueprint("registry", __name__, url_prefix="/models")
 

@@ -13,13 +13,13 @@ from wtforms.validators import InputRequired
 from portal.forms import BaseForm
 from portal.models.base import utcnow
 from portal.models.reports import REPORT_STATUSES
-from portal.services.report_kinds import NO_SUCH_WORKSPACE
-from portal.services.report_types import ReportParams, ReportRuleError, check_range
-from portal.services.reports import ReportFilters
+from portal.services.reports.kinds import NO_SUCH_WORKSPACE
+from portal.services.reports.params import ReportParams, ReportRuleError, check_range
+from portal.services.reports.requests import ReportFilters
 
 if TYPE_CHECKING:
     from portal.models import Workspace
-    from portal.services.report_kinds import ReportKind
+    from portal.services.reports.kinds import ReportKind
 
 ANY = SelectChoice("", "Any")
 DEFAULT_RANGE_DAYS = 30

@@ -6,8 +6,8 @@ from flask import flash
 
 from portal.extensions import db
 from portal.models import Report
-from portal.services.report_state import QUEUE_UNAVAILABLE
-from portal.services.reports import enqueue_report
+from portal.services.reports.lifecycle import QUEUE_UNAVAILABLE
+from portal.services.reports.requests import enqueue_report
 
 
 def queue_report(report: Report, queued_message: str) -> None:

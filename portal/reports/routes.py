@@ -28,8 +28,8 @@ from portal.pagination import parse_page_request
 from portal.reports.forms import ReportFilterForm, ReportForm, report_form
 from portal.reports.queueing import queue_report
 from portal.security.permissions import AnyOf, Permission, require
-from portal.services.report_files import FORMATS, read_preview
-from portal.services.report_kinds import (
+from portal.services.reports.files import FORMATS, read_preview
+from portal.services.reports.kinds import (
     ReportKind,
     all_kinds,
     get_kind,
@@ -37,9 +37,9 @@ from portal.services.report_kinds import (
     kinds_for,
     output_of,
 )
-from portal.services.report_state import fail_stale_reports
-from portal.services.report_types import ReportRuleError
-from portal.services.reports import (
+from portal.services.reports.lifecycle import fail_stale_reports
+from portal.services.reports.params import ReportRuleError
+from portal.services.reports.requests import (
     get_report_for,
     list_reports,
     record_download,

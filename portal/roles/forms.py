@@ -19,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.forms import BaseForm
 from portal.security.permissions import ALL_PERMISSIONS
-from portal.services.roles import (
+from portal.services.identity.roles import (
     DESCRIPTION_MAX,
     NAME_MAX,
     SORTS,

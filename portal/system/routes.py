@@ -10,9 +10,9 @@ from portal.cache import NAMESPACE_TTLS, get_cache
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.security.permissions import Access, Permission, require
-from portal.services.cache_admin import CacheUnavailable, flush_cache_namespace
-from portal.services.health import readiness
-from portal.services.system import cache_overview, system_overview
+from portal.services.system.cache_admin import CacheUnavailable, flush_cache_namespace
+from portal.services.system.health import readiness
+from portal.services.system.status import cache_overview, system_overview
 
 bp = Blueprint("system", __name__)
 

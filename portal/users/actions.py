@@ -14,7 +14,7 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.forms import BaseForm, ConfirmForm, TypedConfirmForm
 from portal.models import User
-from portal.services.users import (
+from portal.services.identity.users import (
     UserRuleError,
     deactivate_user,
     reactivate_user,

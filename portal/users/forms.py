@@ -19,7 +19,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.forms import BaseForm, order_field
-from portal.services.user_queries import UserFilters
+from portal.services.identity.user_queries import UserFilters
 
 if TYPE_CHECKING:
     from portal.models import Role

@@ -16,15 +16,13 @@ from portal.models import Role, User
 from portal.models.base import utcnow
 from portal.pagination import parse_page_request
 from portal.security.permissions import Permission, require
-from portal.services.auth import is_locked
-from portal.services.sessions import live_sessions
-from portal.services.user_queries import (
+from portal.services.identity.user_queries import (
     grantable_roles,
     list_users,
     recent_events,
     roles_by_ids,
 )
-from portal.services.users import (
+from portal.services.identity.users import (
     DuplicateEmailError,
     EditConflictError,
     UserRuleError,
@@ -35,6 +33,8 @@ from portal.services.users import (
     revoke_role,
     update_user,
 )
+from portal.services.signin.sessions import live_sessions
+from portal.services.signin.sign_in import is_locked
 from portal.users.actions import (
     DEACTIVATE,
     PASSWORD_LINK,

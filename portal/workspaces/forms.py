@@ -27,7 +27,7 @@ from wtforms.widgets import HiddenInput
 
 from portal.forms import BaseForm, order_field
 from portal.services.json_input import JSONInputError, parse_json_object
-from portal.services.workspace_queries import WorkspaceFilters
+from portal.services.workspaces.queries import WorkspaceFilters
 
 MAX_QUERY_CHARS = 200
 SETTINGS_MAX_BYTES, SETTINGS_MAX_DEPTH = 64 * 1024, 32

@@ -16,9 +16,9 @@ from werkzeug.exceptions import Conflict
 from portal.extensions import db
 from portal.forms import BaseForm, ConfirmForm, TypedConfirmForm
 from portal.models import User, Workspace, WorkspaceMember
-from portal.services.workspace_access import get_workspace_for
-from portal.services.workspace_queries import member_of
-from portal.services.workspaces import WorkspaceArchivedError, WorkspaceRuleError
+from portal.services.workspaces.access import get_workspace_for
+from portal.services.workspaces.changes import WorkspaceArchivedError, WorkspaceRuleError
+from portal.services.workspaces.queries import member_of
 
 
 def acting_user() -> User:

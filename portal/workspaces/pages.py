@@ -10,8 +10,9 @@ from portal.forms import BaseForm
 from portal.models import User, Workspace
 from portal.pagination import parse_page_request
 from portal.security.permissions import Permission
-from portal.services.workspace_access import allows
-from portal.services.workspace_queries import (
+from portal.services.workspaces.access import allows
+from portal.services.workspaces.changes import WorkspaceRuleError
+from portal.services.workspaces.queries import (
     first_members,
     is_eligible_owner,
     list_members,
@@ -20,7 +21,6 @@ from portal.services.workspace_queries import (
     recent_reports,
     sees_all_reports,
 )
-from portal.services.workspaces import WorkspaceRuleError
 from portal.workspaces.forms import MEMBER_ROLE_CHOICES, MemberAddForm, MemberRoleForm
 from portal.workspaces.helpers import acting_user
 

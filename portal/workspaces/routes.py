@@ -16,9 +16,8 @@ from werkzeug.exceptions import BadRequest, Conflict
 from portal.extensions import db
 from portal.pagination import parse_page_request
 from portal.security.permissions import Access, Permission, require
-from portal.services.workspace_access import manages_all
-from portal.services.workspace_queries import is_eligible_owner, list_workspaces
-from portal.services.workspaces import (
+from portal.services.workspaces.access import manages_all
+from portal.services.workspaces.changes import (
     AS_WORDS,
     WorkspaceArchivedError,
     WorkspaceConflictError,
@@ -28,6 +27,7 @@ from portal.services.workspaces import (
     new_workspace,
     update_workspace,
 )
+from portal.services.workspaces.queries import is_eligible_owner, list_workspaces
 from portal.workspaces.cursor import describe_cursor
 from portal.workspaces.forms import (
     MemberAddForm,

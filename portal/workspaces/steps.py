@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import url_for
 
 from portal.models import Workspace, WorkspaceMember
-from portal.services.workspaces import remove_member, set_archived, transfer_ownership
+from portal.services.workspaces.changes import remove_member, set_archived, transfer_ownership
 from portal.workspaces.helpers import Confirmation, acting_user
 
 

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import PasswordToken, User, UserSession
 from portal.models.base import utcnow
 from portal.security.passwords import verify_password
-from portal.services.password_links import issue_password_link
+from portal.services.identity.password_links import issue_password_link
 from tests.conftest import PASSWORD, csrf_token_from
 
 NEW = "a brand new passphrase"

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.jobs.worker import ThreadWorker, build_worker
 from portal.models import AuditLog, Report
 from portal.services import audit
-from portal.services.audit_export import HEADER
+from portal.services.audit.export import HEADER
 from tests.conftest import csrf_token_from
 from tests.factories import UserFactory, WorkspaceFactory
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
-from portal.services.auth import GENERIC_FAILURE
+from portal.services.signin.sign_in import GENERIC_FAILURE
 from tests.conftest import PASSWORD
 
 

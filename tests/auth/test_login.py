@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import User, UserSession
-from portal.services.auth import GENERIC_FAILURE
+from portal.services.signin.sign_in import GENERIC_FAILURE
 from tests.conftest import PASSWORD, csrf_token_from
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import RecoveryCode, User, UserSession
-from portal.services import mfa
+from portal.services.signin import mfa
 from tests.conftest import PASSWORD, csrf_token_from, next_totp_code
 from tests.factories import TOTP_SECRET
 

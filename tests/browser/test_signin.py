@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.services.auth import GENERIC_FAILURE
+from portal.services.signin.sign_in import GENERIC_FAILURE
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 

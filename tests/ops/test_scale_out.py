@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditLog, Report, Role, User, UserRole
-from portal.services.audit_integrity import verify_chain
+from portal.services.audit.integrity import verify_chain
 from tests.conftest import PASSWORD
 from tests.factories import TOTP_SECRET, UserFactory
 from tests.ops.conftest import ROOT, Browser, WebServer, portal_env

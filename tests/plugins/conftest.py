@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from portal.models import Plugin, User
-from portal.services.plugins import register_plugin
+from portal.services.plugins.changes import register_plugin
 from tests.plugins.helpers import manifest
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Plugin
-from portal.services.plugins import register_plugin
+from portal.services.plugins.changes import register_plugin
 from tests.plugins.helpers import (
     field_errors,
     flashes_after,

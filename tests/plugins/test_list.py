@@ -10,7 +10,7 @@ import pytest
 
 from portal.models.base import utcnow
 from portal.pagination import capped_count
-from portal.services import plugins as plugin_service
+from portal.services.plugins import changes as plugin_service
 from tests.factories import PluginFactory
 from tests.plugins.helpers import error_detail, text
 

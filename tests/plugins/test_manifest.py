@@ -9,7 +9,8 @@ from jsonschema import Draft202012Validator
 
 from portal.plugins.display import review_permissions
 from portal.security.permissions import Permission
-from portal.services.plugin_manifest import (
+from portal.services.plugins.changes import HIGH_RISK, PERMISSION_DESCRIPTIONS
+from portal.services.plugins.manifest import (
     SCHEMA_PATH,
     config_problems,
     default_config,
@@ -17,7 +18,6 @@ from portal.services.plugin_manifest import (
     validate_manifest,
     version_key,
 )
-from portal.services.plugins import HIGH_RISK, PERMISSION_DESCRIPTIONS
 from tests.plugins.helpers import manifest
 
 

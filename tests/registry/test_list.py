@@ -143,7 +143,7 @@ def test_walking_pages_forwards_and_back(client, team, as_user, model_factory):
 
 
 def test_the_count_is_capped(client, team, as_user, model_factory, monkeypatch):
-    from portal.services import ml_model_queries
+    from portal.services.registry import queries as ml_model_queries
 
     real = ml_model_queries.capped_count
     monkeypatch.setattr(ml_model_queries, "capped_count", lambda stmt: real(stmt, cap=3))

@@ -1,4 +1,4 @@
-"""portal.services.ml_models: rules at the service level, row locks and concurrent promotions."""
+"""portal.services.registry.changes: service-level rules, row locks, concurrent promotions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db
 from portal.models import MODEL_STAGES, MLModel, User
-from portal.services.ml_models import (
+from portal.services.registry.changes import (
     TRANSITIONS,
     DuplicateVersionError,
     ModelRuleError,

@@ -9,7 +9,7 @@ import pytest
 from portal.extensions import db
 from portal.models import MLModel
 from portal.services import audit
-from portal.services.ml_models import TRANSITIONS
+from portal.services.registry.changes import TRANSITIONS
 from tests.factories import MemberFactory
 from tests.registry.helpers import PROBLEM, post_stage, snapshot, text
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from portal.jobs.reports import generate_report
 from portal.models import AuditLog, Report, User
-from portal.services.report_files import ENCODING, report_file
+from portal.services.reports.files import ENCODING, report_file
 from tests.conftest import csrf_token_from
 from tests.users.helpers import sign_in_with
 

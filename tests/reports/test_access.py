@@ -7,7 +7,7 @@ import re
 import pytest
 
 from portal.extensions import db
-from portal.services.report_files import report_file
+from portal.services.reports.files import report_file
 from tests.factories import MemberFactory, ReportFactory
 from tests.reports.helpers import counts, request_via_form, signed_in, text
 

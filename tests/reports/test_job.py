@@ -11,11 +11,11 @@ import pytest
 from portal.extensions import db
 from portal.jobs import reports as job_module
 from portal.models.base import utcnow
-from portal.services.report_files import report_file
-from portal.services.report_kinds import WORKSPACE_ACTIVITY
-from portal.services.report_state import fail_report
-from portal.services.report_types import Chunk, ReportParams, ReportRows, ReportRuleError
-from portal.services.reports import request_report, retry_report
+from portal.services.reports.files import report_file
+from portal.services.reports.kinds import WORKSPACE_ACTIVITY
+from portal.services.reports.lifecycle import fail_report
+from portal.services.reports.params import Chunk, ReportParams, ReportRows, ReportRuleError
+from portal.services.reports.requests import request_report, retry_report
 from tests.factories import MemberFactory, ReportFactory
 from tests.reports.helpers import audit_actions, csv_rows, reload, run_job
 from tests.reports.kinds import SECRET_DETAIL, kind_of

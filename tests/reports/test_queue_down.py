@@ -10,7 +10,7 @@ from flask import Flask
 from portal import create_app
 from portal.extensions import db
 from portal.models.base import utcnow
-from portal.services.report_state import QUEUE_UNAVAILABLE, fail_report
+from portal.services.reports.lifecycle import QUEUE_UNAVAILABLE, fail_report
 from tests.conftest import IsolatedClient, csrf_token_from
 from tests.reports.helpers import (
     audit_actions,

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.jobs.worker import ThreadWorker, build_worker
 from portal.models import AuditLog
 from portal.models.base import utcnow
-from portal.services.report_state import fail_report
+from portal.services.reports.lifecycle import fail_report
 from tests.conftest import csrf_token_from
 from tests.factories import ReportFactory
 from tests.reports.helpers import (

@@ -9,7 +9,7 @@ from rq import Queue
 
 from portal.extensions import db
 from portal.models.base import utcnow
-from portal.services.report_state import JOB_LOST, WORKER_STOPPED, fail_stale_reports
+from portal.services.reports.lifecycle import JOB_LOST, WORKER_STOPPED, fail_stale_reports
 from tests.factories import ReportFactory
 from tests.reports.helpers import audit_actions, reload
 

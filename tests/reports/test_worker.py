@@ -18,9 +18,9 @@ from portal.extensions import db
 from portal.jobs.reports import INTERNAL_ERROR
 from portal.models import Report
 from portal.models.base import utcnow
-from portal.services.audit_integrity import verify_chain
-from portal.services.report_files import report_file
-from portal.services.report_state import WORKER_STOPPED
+from portal.services.audit.integrity import verify_chain
+from portal.services.reports.files import report_file
+from portal.services.reports.lifecycle import WORKER_STOPPED
 from tests.conftest import REDIS_URL, TEST_SETTINGS, csrf_token_from
 from tests.reports.helpers import (
     audit_actions,

@@ -1,4 +1,4 @@
-"""portal.services.roles: the rules hold whoever calls (not only the pages)."""
+"""portal.services.identity.roles: the rules hold whoever calls (not only the pages)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from portal.extensions import db
 from portal.models import Role
 from portal.pagination import PageRequest
 from portal.security.permissions import ALL_PERMISSIONS
-from portal.services import roles as role_service
-from portal.services.roles import (
+from portal.services.identity import roles as role_service
+from portal.services.identity.roles import (
     RoleRuleError,
     create_role,
     delete_role,

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from portal.extensions import db
 from portal.models import AuditHead, AuditLog
 from portal.services import audit
-from portal.services.audit_integrity import verify_chain
+from portal.services.audit.integrity import verify_chain
 from tests.conftest import csrf_token_from
 from tests.factories import UserFactory
 
@@ -142,7 +142,7 @@ def test_verify_names_a_row_inserted_with_a_forged_hash(app_ctx):
 
 
 def test_external_head_catches_newest_rows_removed_with_head_row_fixed(app, app_ctx):
-    from portal.services.audit_head import make_head
+    from portal.services.audit.head import make_head
 
     rows = _record_some()
     newest, keep = rows[-1].seq, (rows[2].seq, rows[2].hash)
@@ -156,7 +156,7 @@ def test_external_head_catches_newest_rows_removed_with_head_row_fixed(app, app_
 
 
 def test_forged_external_head_is_ignored(app_ctx):
-    from portal.services.audit_head import parse_head
+    from portal.services.audit.head import parse_head
 
     _record_some(2)
     assert parse_head('{"seq": 999, "hash": "x", "at": "now", "signature": "bad"}') is None
@@ -167,10 +167,10 @@ def test_purge_leaves_a_verifiable_chain(app_ctx, monkeypatch, audit_rows):
     from datetime import timedelta
 
     from portal.models.base import utcnow
-    from portal.services.audit_integrity import purge_before
+    from portal.services.audit.integrity import purge_before
 
     past = utcnow() - timedelta(days=400)
-    monkeypatch.setattr(audit, "utcnow", lambda: past)  # these rows were written long ago
+    monkeypatch.setattr(audit.records, "utcnow", lambda: past)  # these rows were written long ago
     old = _record_some(4)
     monkeypatch.undo()
     kept = _record_some(2)
@@ -196,7 +196,7 @@ def test_rows_missing_at_the_start_without_checkpoint_fail(app_ctx):
 
 
 def test_head_file_is_written_at_once_when_missing_even_within_the_throttle(app_ctx):
-    from portal.services.audit_head import publish_head, read_file_head, read_redis_head
+    from portal.services.audit.head import publish_head, read_file_head, read_redis_head
 
     publish_head(10, "a" * 64)
     assert read_file_head().seq == 10
@@ -205,7 +205,7 @@ def test_head_file_is_written_at_once_when_missing_even_within_the_throttle(app_
     assert read_file_head().seq == 10
     assert read_redis_head().seq == 11
     # A deleted file is written again straight away.
-    from portal.services.audit_head import head_file
+    from portal.services.audit.head import head_file
 
     head_file().unlink()
     publish_head(12, "c" * 64)
@@ -213,7 +213,7 @@ def test_head_file_is_written_at_once_when_missing_even_within_the_throttle(app_
 
 
 def test_head_file_never_moves_backwards(app_ctx, monkeypatch):
-    from portal.services import audit_head
+    from portal.services.audit import head as audit_head
 
     monkeypatch.setattr(audit_head, "FILE_INTERVAL", 0.0)
     audit_head.publish_head(20, "d" * 64)
@@ -223,7 +223,7 @@ def test_head_file_never_moves_backwards(app_ctx, monkeypatch):
 
 
 def test_a_requests_head_is_published_by_the_background_publisher(app, client, user_factory):
-    from portal.services.audit_head import publisher, read_redis_head
+    from portal.services.audit.head import publisher, read_redis_head
 
     user_factory(email="someone@example.org")
     db.session.commit()
@@ -238,7 +238,7 @@ def test_a_requests_head_is_published_by_the_background_publisher(app, client, u
 
 
 def test_heads_handed_over_together_collapse_into_the_newest(app_ctx, app, redis_client):
-    from portal.services.audit_head import REDIS_KEY, publisher, read_redis_head
+    from portal.services.audit.head import REDIS_KEY, publisher, read_redis_head
 
     for seq in range(100, 120):
         publisher.submit(app, seq, f"{seq:064x}")
@@ -252,7 +252,7 @@ def test_heads_handed_over_together_collapse_into_the_newest(app_ctx, app, redis
 def test_rows_committed_during_a_walk_are_followed_not_reported(app, monkeypatch):
     import threading
 
-    from portal.services import audit_integrity
+    from portal.services.audit import integrity as audit_integrity
 
     with app.app_context():
         for i in range(5):

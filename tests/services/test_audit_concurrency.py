@@ -10,8 +10,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditLog
 from portal.services import audit
-from portal.services.audit_head import read_file_head, read_redis_head
-from portal.services.audit_integrity import verify_chain
+from portal.services.audit.head import read_file_head, read_redis_head
+from portal.services.audit.integrity import verify_chain
 
 THREADS, EACH = 8, 25
 

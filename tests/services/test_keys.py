@@ -8,8 +8,8 @@ from portal.extensions import db
 from portal.models import User
 from portal.security.crypto import DecryptionError, decrypt, encrypt
 from portal.services import audit
-from portal.services.audit_integrity import verify_chain
-from portal.services.keys import reencrypt_totp_secrets, rotate_audit_key
+from portal.services.audit.integrity import verify_chain
+from portal.services.system.keys import reencrypt_totp_secrets, rotate_audit_key
 from tests.factories import UserFactory
 
 OLD, NEW = "old-encryption-key-" + "o" * 20, "new-encryption-key-" + "n" * 20

@@ -9,14 +9,14 @@ from sqlalchemy import delete, event, inspect, select
 
 from portal.extensions import cache, db
 from portal.models import Role, User, UserRole, UserSession
-from portal.services.principal import (
+from portal.services.signin.principal import (
     PORTAL_GENERATION,
     SNAPSHOT_TTL,
     load_signed_in,
     snapshot_key,
     user_generation_key,
 )
-from portal.services.sessions import start_session
+from portal.services.signin.sessions import start_session
 from tests.factories import UserFactory
 
 PREFIX = "omniscope:"
@@ -155,7 +155,7 @@ def test_a_bulk_statement_on_roles_makes_every_snapshot_stale(client, sign_in, a
 
 def test_a_role_edit_is_invalidated_again_at_the_real_commit(app, redis_client):
     """update_role flushes inside a savepoint: its release must not count as the commit."""
-    from portal.services.roles import update_role
+    from portal.services.identity.roles import update_role
 
     with app.app_context():
         role = db.session.query(Role).filter_by(name="Viewer").one()

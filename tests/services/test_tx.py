@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from portal.extensions import db
-from portal.services.tx import after_commit
+from portal.tx import after_commit
 
 
 def test_a_callback_runs_after_commit_and_not_after_rollback(app_ctx):

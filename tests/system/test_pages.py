@@ -12,7 +12,7 @@ from rq import SimpleWorker, Worker
 from portal import create_app
 from portal.cache import NAMESPACE_TTLS
 from portal.extensions import QUEUES_EXTENSION, db
-from portal.services.health import migration_heads
+from portal.services.system.health import migration_heads
 from tests import factories
 from tests.conftest import TEST_SETTINGS, csrf_token_from
 from tests.users.helpers import sign_in_with, text

@@ -7,8 +7,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Workspace, WorkspaceMember
-from portal.services.workspace_queries import free_slug, slug_from_name
-from portal.services.workspaces import (
+from portal.services.workspaces.changes import (
     WorkspaceArchivedError,
     WorkspaceConflictError,
     WorkspaceRuleError,
@@ -18,6 +17,7 @@ from portal.services.workspaces import (
     get_workspace_by_slug,
     update_workspace,
 )
+from portal.services.workspaces.queries import free_slug, slug_from_name
 from tests.factories import UserFactory, WorkspaceFactory
 
 

@@ -14,7 +14,7 @@ from portal.models import Plugin, PluginVersion, User
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
 from portal.services import audit
-from portal.services.plugin_manifest import (
+from portal.services.plugins.manifest import (
     ManifestError,
     PluginRuleError,
     config_problems,
@@ -22,7 +22,7 @@ from portal.services.plugin_manifest import (
     validate_manifest,
     version_key,
 )
-from portal.services.tx import lock_for_update
+from portal.tx import lock_for_update
 
 P = Permission
 # What each permission lets a plugin do, in words an administrator reviews before enabling.

@@ -13,8 +13,8 @@ from sqlalchemy import delete, func, select, text
 from portal.extensions import db
 from portal.models import AuditHead, AuditLog, User
 from portal.services import audit
-from portal.services.audit_head import Head, make_head, newest_known_head
-from portal.services.keys import configured_audit_keys
+from portal.services.audit.head import Head, make_head, newest_known_head
+from portal.services.system.keys import configured_audit_keys
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from portal.models import PasswordToken, User
 from portal.models.base import utcnow
 from portal.security.passwords import hash_password, password_problems, verify_password
 from portal.services import audit
-from portal.services.password_links import spend_link
-from portal.services.sessions import end_all_sessions
+from portal.services.identity.password_links import spend_link
+from portal.services.signin.sessions import end_all_sessions
 
 
 class PasswordChangeError(ValueError):

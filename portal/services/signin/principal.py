@@ -28,8 +28,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal.extensions import cache, db
 from portal.models import Role, User, UserRole
 from portal.models.base import UTCDateTime
-from portal.services.sessions import hot_copy_key, session_is_valid
-from portal.services.tx import after_commit
+from portal.services.signin.sessions import hot_copy_key, session_is_valid
+from portal.tx import after_commit
 
 SNAPSHOT_TTL = 60
 GENERATION_TTL = 24 * 3600

@@ -25,11 +25,11 @@ from portal.cache import NAMESPACE_TTLS, CacheHealth, NamespaceStats, get_cache
 from portal.config import DEFAULT_SECRETS
 from portal.extensions import QUEUES_EXTENSION, db, get_redis
 from portal.models.base import utcnow
-from portal.services.health import migration_heads
+from portal.services.system.health import migration_heads
 
 log = logging.getLogger(__name__)
 
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[3] / "pyproject.toml"
 # A worker whose last heartbeat is older than this is not counted as seen.
 WORKER_SEEN_WITHIN = timedelta(minutes=1)
 POLICY_SETTINGS = (

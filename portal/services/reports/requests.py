@@ -17,12 +17,12 @@ from portal.models import Report, User
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
 from portal.services import audit
-from portal.services.audit_export import filters_from
-from portal.services.report_files import report_file
-from portal.services.report_kinds import ReportKind, get_kind, output_of
-from portal.services.report_state import QUEUE_UNAVAILABLE, fail_report
-from portal.services.report_types import ReportParams, ReportRuleError, owned_workspace_ids
-from portal.services.tx import lock_for_update
+from portal.services.audit.export import filters_from
+from portal.services.reports.files import report_file
+from portal.services.reports.kinds import ReportKind, get_kind, output_of
+from portal.services.reports.lifecycle import QUEUE_UNAVAILABLE, fail_report
+from portal.services.reports.params import ReportParams, ReportRuleError, owned_workspace_ids
+from portal.tx import lock_for_update
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from portal.security import totp
 from portal.security.crypto import DecryptionError, decrypt, encrypt
 from portal.security.passwords import verify_password
 from portal.services import audit
-from portal.services.guards import is_last_active_admin
-from portal.services.tx import lock_for_update
+from portal.services.identity.last_admin import is_last_active_admin
+from portal.tx import lock_for_update
 
 RECOVERY_CODE_COUNT = 10
 # How long a set-up page (its unconfirmed secret) stays valid.

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.models import MLModel, Report, User, Workspace, WorkspaceMember
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
-from portal.services.workspace_access import allows, visible_condition
+from portal.services.workspaces.access import allows, visible_condition
 
 PI_ROLE = "PI"
 SLUG_RE = re.compile(r"[a-z0-9-]{2,100}")

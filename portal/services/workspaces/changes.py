@@ -11,16 +11,16 @@ from portal.extensions import db
 from portal.models import User, Workspace, WorkspaceMember
 from portal.models.base import snapshot
 from portal.services import audit
-from portal.services.auth import find_user_by_email
-from portal.services.tx import lock_for_update
-from portal.services.workspace_access import ARCHIVED_MESSAGE, manages_all, membership
-from portal.services.workspace_queries import (
+from portal.services.signin.sign_in import find_user_by_email
+from portal.services.workspaces.access import ARCHIVED_MESSAGE, manages_all, membership
+from portal.services.workspaces.queries import (
     SLUG_RE,
     current_member,
     free_slug,
     get_workspace_by_slug,
     is_eligible_owner,
 )
+from portal.tx import lock_for_update
 
 MEMBER_ROLES = ("editor", "viewer")  # what can be given; "owner" comes with ownership
 AS_WORDS = {"owner": "the owner", "editor": "an editor", "viewer": "a viewer"}

@@ -15,7 +15,7 @@ from portal.models import User, UserSession
 from portal.models.base import utcnow
 from portal.request_meta import current_request_meta
 from portal.services import audit
-from portal.services.tx import after_commit
+from portal.tx import after_commit
 
 NAMESPACE = "sessions"
 _UNREAD = object()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import AuditLog, User, Workspace, WorkspaceMember
 from portal.security.permissions import Permission
-from portal.services.report_types import (
+from portal.services.reports.params import (
     CHUNK_ROWS,
     Chunk,
     ReportRows,
@@ -21,7 +21,7 @@ from portal.services.report_types import (
     percent,
     when,
 )
-from portal.services.workspace_access import sees_all
+from portal.services.workspaces.access import sees_all
 
 # The reviewer fills in the last column: keep or revoke each person's access.
 EVERYONE_HEADER = [

@@ -18,8 +18,8 @@ from portal.extensions import db
 from portal.models import AuditHead, AuditLog, User
 from portal.models.base import utcnow
 from portal.request_meta import current_request_meta
-from portal.services.audit_head import publish_head, publisher
-from portal.services.tx import after_commit
+from portal.services.audit.head import publish_head, publisher
+from portal.tx import after_commit
 
 GENESIS_HASH = "0" * 64
 HEAD_ROW_ID = 1

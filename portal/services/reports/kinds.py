@@ -12,10 +12,8 @@ from werkzeug.exceptions import HTTPException
 from portal.extensions import db
 from portal.models import User, Workspace
 from portal.security.permissions import Permission
-from portal.services.audit_export import audit_export_rows, jsonl_rows
-from portal.services.report_activity import workspace_activity
-from portal.services.report_rows import access_review, audit_summary
-from portal.services.report_types import (
+from portal.services.audit.export import audit_export_rows, jsonl_rows
+from portal.services.reports.params import (
     ReportParams,
     ReportRows,
     ReportRuleError,
@@ -24,7 +22,9 @@ from portal.services.report_types import (
     owned_workspace_ids,
     runs_own_workspaces,
 )
-from portal.services.workspace_access import Need, get_workspace_for, sees_all, visible_condition
+from portal.services.reports.review_rows import access_review, audit_summary
+from portal.services.reports.workspace_activity import workspace_activity
+from portal.services.workspaces.access import Need, get_workspace_for, sees_all, visible_condition
 
 # Extra kinds may be added through this config key (a {name: ReportKind} mapping).
 EXTRA_KINDS_CONFIG = "REPORT_EXTRA_KINDS"

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.models import AuditLog, MLModel, User, Workspace, WorkspaceMember
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.services import audit
-from portal.services.workspace_access import manages_all, visible_condition
+from portal.services.workspaces.access import manages_all, visible_condition
 
 NOT_FOUND = "There is no such model version, or it is in a workspace you are not a member of."
 HISTORY_LIMIT = 200

@@ -11,14 +11,14 @@ from sqlalchemy import func, literal_column, select
 
 from portal.extensions import db
 from portal.models import AuditLog
-from portal.services.audit_queries import (
+from portal.services.audit.queries import (
     ACTION_PREFIXES,
     ACTIONS,
     TARGET_TYPES,
     AuditFilters,
     filtered_events,
 )
-from portal.services.report_types import (
+from portal.services.reports.params import (
     Chunk,
     RawChunk,
     ReportRows,

@@ -14,10 +14,11 @@ from portal.models import User, UserSession
 from portal.models.base import utcnow
 from portal.request_meta import current_request_meta
 from portal.security.passwords import hash_password, needs_rehash, verify_password
-from portal.services import audit, ratelimit
-from portal.services.mfa import MFAError, verify_second_factor
-from portal.services.sessions import end_session, start_session
-from portal.services.tx import lock_for_update
+from portal.services import audit
+from portal.services.signin import ratelimit
+from portal.services.signin.mfa import MFAError, verify_second_factor
+from portal.services.signin.sessions import end_session, start_session
+from portal.tx import lock_for_update
 
 # One message for every failure, so a reply never tells whether an account exists.
 GENERIC_FAILURE = "The email or password is not correct, or the account cannot sign in."

@@ -14,8 +14,8 @@ from portal.extensions import db
 from portal.models import AuditLog, MLModel, Report, User, Workspace, WorkspaceMember
 from portal.models.ml_models import MODEL_STAGES
 from portal.models.workspaces import WORKSPACE_ROLES
-from portal.services.report_types import Chunk, ReportRows, RunContext, percent
-from portal.services.workspace_access import visible_condition
+from portal.services.reports.params import Chunk, ReportRows, RunContext, percent
+from portal.services.workspaces.access import visible_condition
 
 # Workspaces per chunk: each chunk costs four grouped queries over these ids.
 WORKSPACES_PER_CHUNK = 200

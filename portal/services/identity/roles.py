@@ -18,8 +18,8 @@ from portal.models.base import snapshot
 from portal.pagination import Page, PageRequest, SortKey, paginate
 from portal.security.permissions import ALL_PERMISSIONS
 from portal.services import audit
-from portal.services.guards import ADMIN_ROLE
-from portal.services.tx import lock_for_update
+from portal.services.identity.last_admin import ADMIN_ROLE
+from portal.tx import lock_for_update
 
 NAME_MIN, NAME_MAX = 2, 64
 DESCRIPTION_MAX = 1000

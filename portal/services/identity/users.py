@@ -16,11 +16,11 @@ from portal.models import Role, User, UserRole
 from portal.models.base import snapshot
 from portal.security.passwords import hash_password, password_problems
 from portal.services import audit
-from portal.services.auth import find_user_by_email, is_locked, normalise_email
-from portal.services.guards import ADMIN_ROLE, is_last_active_admin
-from portal.services.mfa import MFAError, reset_mfa
-from portal.services.password_links import issue_password_link
-from portal.services.sessions import revoke_all_sessions
+from portal.services.identity.last_admin import ADMIN_ROLE, is_last_active_admin
+from portal.services.identity.password_links import issue_password_link
+from portal.services.signin.mfa import MFAError, reset_mfa
+from portal.services.signin.sessions import revoke_all_sessions
+from portal.services.signin.sign_in import find_user_by_email, is_locked, normalise_email
 
 EDITABLE_FIELDS = ("name", "email")
 CONFLICT_MESSAGE = (

@@ -27,7 +27,7 @@ from portal.models import MLModel, User, Workspace
 from portal.security.permissions import Permission
 from portal.services import audit
 from portal.services.json_input import json_kind
-from portal.services.workspace_access import allows
+from portal.services.workspaces.access import allows
 
 FRAMEWORKS: dict[str, str] = {
     "pytorch": "PyTorch",

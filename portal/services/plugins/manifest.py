@@ -20,7 +20,7 @@ from referencing.exceptions import Unresolvable
 from portal.security.permissions import ALL_PERMISSIONS
 
 # The published file is the one source: the portal validates with exactly what it documents.
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "plugin-manifest.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[3] / "docs" / "plugin-manifest.schema.json"
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 MAX_DEPTH = 32
 _QUOTE_CHARS = 60

@@ -1,0 +1,1 @@
+"""People and their access: accounts, roles, own password, set-password links, last Admin."""

@@ -1,0 +1,1 @@
+"""The plugin registry: the manifest contract and the changes."""

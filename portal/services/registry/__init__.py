@@ -1,0 +1,1 @@
+"""The ML model registry: registering versions, stage changes, the scoped queries."""

@@ -1,0 +1,1 @@
+"""Workspaces: who may do what in one, the scoped queries, and the changes."""
