@@ -20,12 +20,9 @@ from portal.forms import ConfirmForm
 from portal.security import totp
 from portal.security.permissions import Access, require
 from portal.security.redirects import safe_next_path
-from portal.services.identity.account import (
-    PasswordChangeError,
-    change_password,
-    set_password_with_link,
-)
-from portal.services.identity.password_links import PasswordLinkError, find_valid_link
+from portal.services.identity.account import change_password, set_password_with_link
+from portal.services.identity.errors import PasswordChangeError, PasswordLinkError
+from portal.services.identity.password_links import find_valid_link
 from portal.services.signin import mfa
 from portal.services.signin.sessions import (
     describe_device,

@@ -25,7 +25,7 @@ from portal.services.audit.queries import (
     get_event_for,
     list_events,
 )
-from portal.services.reports.params import ReportRuleError
+from portal.services.reports.errors import ReportRuleError
 from portal.services.reports.requests import request_audit_export
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

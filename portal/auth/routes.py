@@ -14,10 +14,9 @@ from portal.extensions import db
 from portal.models import User
 from portal.security.permissions import Access, require
 from portal.security.redirects import safe_next_path
-from portal.services.signin.mfa import MFAError
+from portal.services.signin.errors import MFAError, RateLimited
 from portal.services.signin.sign_in import (
     GENERIC_FAILURE,
-    RateLimited,
     check_password,
     check_second_factor,
     complete_sign_in,

@@ -11,17 +11,17 @@ from rq.timeouts import JobTimeoutException
 
 from portal.extensions import db
 from portal.models import Report
+from portal.services.reports.errors import ReportLost, ReportRuleError
 from portal.services.reports.files import relative_path, write_rows
 from portal.services.reports.kinds import get_kind, output_of
 from portal.services.reports.lifecycle import (
-    ReportLost,
     beat,
     claim_report,
     fail_report,
     fail_stale_reports,
     finish_report,
 )
-from portal.services.reports.params import ReportRuleError, RunContext, parse_params
+from portal.services.reports.params import RunContext, parse_params
 
 log = logging.getLogger(__name__)
 

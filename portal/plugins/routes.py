@@ -24,8 +24,6 @@ from portal.plugins.forms import (
 )
 from portal.security.permissions import Permission, require
 from portal.services.plugins.changes import (
-    DuplicatePluginError,
-    PluginRuleError,
     VersionChange,
     config_schema_of,
     configure_plugin,
@@ -39,6 +37,7 @@ from portal.services.plugins.changes import (
     upgrade_plugin,
     version_history,
 )
+from portal.services.plugins.errors import DuplicatePluginError, PluginRuleError
 
 bp = Blueprint("plugins", __name__, url_prefix="/plugins")
 

@@ -15,12 +15,12 @@ from portal.services.registry.changes import (
     FRAMEWORKS,
     MAX_REASON,
     TASKS,
-    ModelRuleError,
     check_artifact_uri,
     check_metrics,
     check_name,
     check_version,
 )
+from portal.services.registry.errors import ModelRuleError
 from portal.services.registry.queries import ModelFilters
 
 ANY = SelectChoice("", "Any")

@@ -20,13 +20,11 @@ from portal.services.registry.changes import (
     FRAMEWORKS,
     TASKS,
     TRANSITIONS,
-    DuplicateVersionError,
-    ModelRuleError,
-    StaleStageError,
     change_stage,
     may_change_stage,
     register_model,
 )
+from portal.services.registry.errors import DuplicateVersionError, ModelRuleError, StaleStageError
 from portal.services.registry.queries import (
     HISTORY_LIMIT,
     compare_metrics,

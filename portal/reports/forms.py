@@ -13,8 +13,9 @@ from wtforms.validators import InputRequired
 from portal.forms import BaseForm
 from portal.models.base import utcnow
 from portal.models.reports import REPORT_STATUSES
+from portal.services.reports.errors import ReportRuleError
 from portal.services.reports.kinds import NO_SUCH_WORKSPACE
-from portal.services.reports.params import ReportParams, ReportRuleError, check_range
+from portal.services.reports.params import ReportParams, check_range
 from portal.services.reports.requests import ReportFilters
 
 if TYPE_CHECKING:

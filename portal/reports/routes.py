@@ -28,6 +28,7 @@ from portal.pagination import parse_page_request
 from portal.reports.forms import ReportFilterForm, ReportForm, report_form
 from portal.reports.queueing import queue_report
 from portal.security.permissions import AnyOf, Permission, require
+from portal.services.reports.errors import ReportRuleError
 from portal.services.reports.files import FORMATS, read_preview
 from portal.services.reports.kinds import (
     ReportKind,
@@ -38,7 +39,6 @@ from portal.services.reports.kinds import (
     output_of,
 )
 from portal.services.reports.lifecycle import fail_stale_reports
-from portal.services.reports.params import ReportRuleError
 from portal.services.reports.requests import (
     get_report_for,
     list_reports,

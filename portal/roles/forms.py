@@ -19,11 +19,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.forms import BaseForm
 from portal.security.permissions import ALL_PERMISSIONS
+from portal.services.identity.errors import RoleRuleError
 from portal.services.identity.roles import (
     DESCRIPTION_MAX,
     NAME_MAX,
     SORTS,
-    RoleRuleError,
     name_problem,
     normalise_name,
     permission_groups,

@@ -14,8 +14,8 @@ from portal.models import Role
 from portal.pagination import DEFAULT_PER_PAGE, parse_page_request
 from portal.roles.forms import RoleForm, parse_list_args
 from portal.security.permissions import Permission, require
+from portal.services.identity.errors import RoleRuleError
 from portal.services.identity.roles import (
-    RoleRuleError,
     create_role,
     delete_role,
     get_role_or_404,

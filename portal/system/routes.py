@@ -10,7 +10,8 @@ from portal.cache import NAMESPACE_TTLS, get_cache
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.security.permissions import Access, Permission, require
-from portal.services.system.cache_admin import CacheUnavailable, flush_cache_namespace
+from portal.services.system.cache_admin import flush_cache_namespace
+from portal.services.system.errors import CacheUnavailable
 from portal.services.system.health import readiness
 from portal.services.system.status import cache_overview, system_overview
 

@@ -14,8 +14,8 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.forms import BaseForm, ConfirmForm, TypedConfirmForm
 from portal.models import User
+from portal.services.identity.errors import UserRuleError
 from portal.services.identity.users import (
-    UserRuleError,
     deactivate_user,
     reactivate_user,
     reset_user_mfa,

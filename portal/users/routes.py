@@ -16,6 +16,7 @@ from portal.models import Role, User
 from portal.models.base import utcnow
 from portal.pagination import parse_page_request
 from portal.security.permissions import Permission, require
+from portal.services.identity.errors import DuplicateEmailError, EditConflictError, UserRuleError
 from portal.services.identity.user_queries import (
     grantable_roles,
     list_users,
@@ -23,9 +24,6 @@ from portal.services.identity.user_queries import (
     roles_by_ids,
 )
 from portal.services.identity.users import (
-    DuplicateEmailError,
-    EditConflictError,
-    UserRuleError,
     grant_user_role,
     issue_user_password_link,
     list_roles,

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.forms import BaseForm, ConfirmForm, TypedConfirmForm
 from portal.models import User, Workspace, WorkspaceMember
 from portal.services.workspaces.access import get_workspace_for
-from portal.services.workspaces.changes import WorkspaceArchivedError, WorkspaceRuleError
+from portal.services.workspaces.errors import WorkspaceArchivedError, WorkspaceRuleError
 from portal.services.workspaces.queries import member_of
 
 

@@ -11,7 +11,7 @@ from portal.models import User, Workspace
 from portal.pagination import parse_page_request
 from portal.security.permissions import Permission
 from portal.services.workspaces.access import allows
-from portal.services.workspaces.changes import WorkspaceRuleError
+from portal.services.workspaces.errors import WorkspaceRuleError
 from portal.services.workspaces.queries import (
     first_members,
     is_eligible_owner,

@@ -19,13 +19,15 @@ from portal.security.permissions import Access, Permission, require
 from portal.services.workspaces.access import manages_all
 from portal.services.workspaces.changes import (
     AS_WORDS,
-    WorkspaceArchivedError,
-    WorkspaceConflictError,
-    WorkspaceRuleError,
     add_member_by_email,
     change_member_role,
     new_workspace,
     update_workspace,
+)
+from portal.services.workspaces.errors import (
+    WorkspaceArchivedError,
+    WorkspaceConflictError,
+    WorkspaceRuleError,
 )
 from portal.services.workspaces.queries import is_eligible_owner, list_workspaces
 from portal.workspaces.cursor import describe_cursor

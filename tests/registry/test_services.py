@@ -13,14 +13,12 @@ from portal.extensions import db
 from portal.models import MODEL_STAGES, MLModel, User
 from portal.services.registry.changes import (
     TRANSITIONS,
-    DuplicateVersionError,
-    ModelRuleError,
-    StaleStageError,
     change_stage,
     check_artifact_uri,
     check_metrics,
     register_model,
 )
+from portal.services.registry.errors import DuplicateVersionError, ModelRuleError, StaleStageError
 from tests.factories import MLModelFactory, UserFactory, WorkspaceFactory
 
 

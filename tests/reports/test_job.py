@@ -11,10 +11,11 @@ import pytest
 from portal.extensions import db
 from portal.jobs import reports as job_module
 from portal.models.base import utcnow
+from portal.services.reports.errors import ReportRuleError
 from portal.services.reports.files import report_file
 from portal.services.reports.kinds import WORKSPACE_ACTIVITY
 from portal.services.reports.lifecycle import fail_report
-from portal.services.reports.params import Chunk, ReportParams, ReportRows, ReportRuleError
+from portal.services.reports.params import Chunk, ReportParams, ReportRows
 from portal.services.reports.requests import request_report, retry_report
 from tests.factories import MemberFactory, ReportFactory
 from tests.reports.helpers import audit_actions, csv_rows, reload, run_job

@@ -9,8 +9,8 @@ from portal.models import Role
 from portal.pagination import PageRequest
 from portal.security.permissions import ALL_PERMISSIONS
 from portal.services.identity import roles as role_service
+from portal.services.identity.errors import RoleRuleError
 from portal.services.identity.roles import (
-    RoleRuleError,
     create_role,
     delete_role,
     permission_groups,

@@ -10,8 +10,9 @@ from portal.extensions import db
 from portal.models import User
 from portal.pagination import PageRequest
 from portal.services.identity import users as user_service
+from portal.services.identity.errors import DuplicateEmailError, EditConflictError
 from portal.services.identity.user_queries import UserFilters, filtered_users, list_users
-from portal.services.identity.users import DuplicateEmailError, EditConflictError, update_user
+from portal.services.identity.users import update_user
 
 
 def test_a_concurrent_edit_between_read_and_write_is_a_conflict(app_ctx, user_factory):

@@ -8,14 +8,16 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Workspace, WorkspaceMember
 from portal.services.workspaces.changes import (
-    WorkspaceArchivedError,
-    WorkspaceConflictError,
-    WorkspaceRuleError,
     add_member,
     add_member_by_email,
     create_workspace,
     get_workspace_by_slug,
     update_workspace,
+)
+from portal.services.workspaces.errors import (
+    WorkspaceArchivedError,
+    WorkspaceConflictError,
+    WorkspaceRuleError,
 )
 from portal.services.workspaces.queries import free_slug, slug_from_name
 from tests.factories import UserFactory, WorkspaceFactory

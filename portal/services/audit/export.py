@@ -18,14 +18,8 @@ from portal.services.audit.queries import (
     AuditFilters,
     filtered_events,
 )
-from portal.services.reports.params import (
-    Chunk,
-    RawChunk,
-    ReportRows,
-    ReportRuleError,
-    RunContext,
-    percent,
-)
+from portal.services.reports.errors import ReportRuleError
+from portal.services.reports.params import Chunk, RawChunk, ReportRows, RunContext, percent
 
 FILTER_KEYS = ("actor", "action", "target_type", "target_id", "workspace", "ip", "date_from",
                "date_to")  # fmt: skip

@@ -9,12 +9,9 @@ from portal.models import PasswordToken, User
 from portal.models.base import utcnow
 from portal.security.passwords import hash_password, password_problems, verify_password
 from portal.services import audit
+from portal.services.identity.errors import PasswordChangeError
 from portal.services.identity.password_links import spend_link
 from portal.services.signin.sessions import end_all_sessions
-
-
-class PasswordChangeError(ValueError):
-    """The new password is refused; the message is for the person."""
 
 
 def _set_password(user: User, new_password: str) -> None:

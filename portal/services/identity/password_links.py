@@ -13,10 +13,7 @@ from portal.extensions import db
 from portal.models import PasswordToken, User
 from portal.models.base import utcnow
 from portal.services import audit
-
-
-class PasswordLinkError(ValueError):
-    """The link is unknown, used or expired; the message is for the person."""
+from portal.services.identity.errors import PasswordLinkError
 
 
 def _digest(token: str) -> str:

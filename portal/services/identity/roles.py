@@ -18,6 +18,7 @@ from portal.models.base import snapshot
 from portal.pagination import Page, PageRequest, SortKey, paginate
 from portal.security.permissions import ALL_PERMISSIONS
 from portal.services import audit
+from portal.services.identity.errors import RoleRuleError
 from portal.services.identity.last_admin import ADMIN_ROLE
 from portal.tx import lock_for_update
 
@@ -47,14 +48,6 @@ SORTS: dict[str, SortKey] = {
     # Most holders first, ties by name: ascending on the negated count keeps one direction.
     "holders": SortKey("holders", (-HOLDERS, Role.name, Role.id)),
 }
-
-
-class RoleRuleError(ValueError):
-    """A role change that the portal's rules refuse; the message is for the person."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def get_role_or_404(role_id: uuid.UUID) -> Role:

@@ -16,9 +16,11 @@ from portal.models import Role, User, UserRole
 from portal.models.base import snapshot
 from portal.security.passwords import hash_password, password_problems
 from portal.services import audit
+from portal.services.identity.errors import DuplicateEmailError, EditConflictError, UserRuleError
 from portal.services.identity.last_admin import ADMIN_ROLE, is_last_active_admin
 from portal.services.identity.password_links import issue_password_link
-from portal.services.signin.mfa import MFAError, reset_mfa
+from portal.services.signin.errors import MFAError
+from portal.services.signin.mfa import reset_mfa
 from portal.services.signin.sessions import revoke_all_sessions
 from portal.services.signin.sign_in import find_user_by_email, is_locked, normalise_email
 
@@ -27,18 +29,6 @@ CONFLICT_MESSAGE = (
     "Someone else changed this user while you were editing. Nothing was saved: "
     "check the current values and submit again."
 )
-
-
-class UserRuleError(ValueError):
-    """A user change that the portal's rules refuse; the message is for the person."""
-
-
-class DuplicateEmailError(UserRuleError):
-    """Another account already uses the email."""
-
-
-class EditConflictError(UserRuleError):
-    """The user changed since the form was rendered (optimistic locking)."""
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from portal.models import Plugin, PluginVersion, User
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
 from portal.services import audit
+from portal.services.plugins.errors import DuplicatePluginError, ManifestError, PluginRuleError
 from portal.services.plugins.manifest import (
-    ManifestError,
-    PluginRuleError,
     config_problems,
     default_config,
     validate_manifest,
@@ -60,14 +59,6 @@ SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "name": (Plugin.name, Plugin.id),
     "updated": (Plugin.updated_at, Plugin.id),
 }
-
-
-class DuplicatePluginError(PluginRuleError):
-    """A plugin with the manifest's name is registered already."""
-
-    def __init__(self, message: str, existing: Plugin | None) -> None:
-        super().__init__(message)
-        self.existing = existing
 
 
 @dataclass
@@ -208,7 +199,7 @@ def enable_plugin(plugin: Plugin, *, reviewed_version: str, actor: User) -> None
     problems = plugin_config_problems(plugin)
     if problems:
         message = f"{plugin.name} cannot be enabled: fix its configuration first."
-        raise PluginRuleError(message, problems)
+        raise PluginRuleError(message, errors=problems)
     plugin.is_enabled = True
     db.session.flush()
     approved = plugin.requested_permissions
@@ -241,7 +232,9 @@ def configure_plugin(plugin: Plugin, config: Any, *, actor: User) -> list[str]:
         raise PluginRuleError("The configuration must be a JSON object.")
     problems = config_problems(config_schema_of(plugin), config)
     if problems:
-        raise PluginRuleError("The configuration does not match the plugin's schema.", problems)
+        raise PluginRuleError(
+            "The configuration does not match the plugin's schema.", errors=problems
+        )
     old = plugin.config or {}
     added = sorted(set(config) - set(old))
     removed = sorted(set(old) - set(config))
@@ -329,6 +322,6 @@ def downgrade_plugin(plugin: Plugin, version: str, *, actor: User) -> VersionCha
     problems = validate_manifest(row.manifest)
     if problems:
         raise PluginRuleError(
-            f"The manifest of version {version} no longer passes validation.", problems
+            f"The manifest of version {version} no longer passes validation.", errors=problems
         )
     return _install(plugin, copy.deepcopy(row.manifest), audit.Action.PLUGIN_DOWNGRADED, actor)

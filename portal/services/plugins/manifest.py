@@ -36,23 +36,6 @@ _PATTERN_HINTS = {
 }
 
 
-class PluginRuleError(ValueError):
-    """A plugin change the portal's rules refuse; ``errors`` lists the problems, if several."""
-
-    def __init__(self, message: str, errors: Iterable[str] = ()) -> None:
-        super().__init__(message)
-        self.errors = list(errors)
-
-
-class ManifestError(PluginRuleError):
-    """A manifest that does not satisfy the published schema (one message per problem)."""
-
-    def __init__(self, errors: Iterable[str]) -> None:
-        errors = list(errors)
-        noun = "problem" if len(errors) == 1 else "problems"
-        super().__init__(f"The manifest has {len(errors)} {noun}.", errors)
-
-
 def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
     """``pattern`` with ECMA-262's ``$``: the end of the text, not before a final newline."""
     if not validator.is_type(instance, "string"):

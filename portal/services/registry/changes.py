@@ -27,6 +27,7 @@ from portal.models import MLModel, User, Workspace
 from portal.security.permissions import Permission
 from portal.services import audit
 from portal.services.json_input import json_kind
+from portal.services.registry.errors import DuplicateVersionError, ModelRuleError, StaleStageError
 from portal.services.workspaces.access import allows
 
 FRAMEWORKS: dict[str, str] = {
@@ -58,18 +59,6 @@ MAX_NAME, MAX_VERSION, MAX_URI, MAX_REASON, MAX_METRIC_NAME = 200, 64, 1024, 500
 NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._ -]*[A-Za-z0-9._-])?")
 VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
-
-
-class ModelRuleError(ValueError):
-    """A registry change that the portal's rules refuse; the message is for the person."""
-
-
-class DuplicateVersionError(ModelRuleError):
-    """The workspace already has this version of this model."""
-
-
-class StaleStageError(ModelRuleError):
-    """The version's stage changed since the person's page was rendered."""
 
 
 @dataclass(frozen=True)

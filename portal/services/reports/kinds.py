@@ -13,10 +13,10 @@ from portal.extensions import db
 from portal.models import User, Workspace
 from portal.security.permissions import Permission
 from portal.services.audit.export import audit_export_rows, jsonl_rows
+from portal.services.reports.errors import ReportRuleError
 from portal.services.reports.params import (
     ReportParams,
     ReportRows,
-    ReportRuleError,
     RunContext,
     check_range,
     owned_workspace_ids,

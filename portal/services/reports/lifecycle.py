@@ -21,6 +21,7 @@ from portal.extensions import db, get_redis
 from portal.models import Report, User
 from portal.models.base import utcnow
 from portal.services import audit
+from portal.services.reports.errors import ReportLost
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,6 @@ JOB_LOST = "The job queue lost this report before a worker started it; retry it.
 QUEUE_UNAVAILABLE = "The job queue is unavailable; try again later."
 # RQ states in which a job will still run (or is running) on its own.
 ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
-
-
-class ReportLost(RuntimeError):
-    """The report was taken from this job meanwhile (failed as stale, or retried)."""
 
 
 def _owned(report_id: uuid.UUID, job_id: str | None) -> list[Any]:

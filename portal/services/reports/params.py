@@ -12,15 +12,12 @@ from sqlalchemy import Select, false, select
 
 from portal.models import User, Workspace
 from portal.security.permissions import Permission
+from portal.services.reports.errors import ReportRuleError
 
 # A date range covers at most this many days, both ends included (a leap year fits).
 MAX_RANGE_DAYS = 366
 # Rows per chunk: the job writes, reports progress and beats its heartbeat per chunk.
 CHUNK_ROWS = 1000
-
-
-class ReportRuleError(ValueError):
-    """A report request or run that the rules refuse; the message is for the person."""
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
 from portal.services import audit
 from portal.services.audit.export import filters_from
+from portal.services.reports.errors import ReportRuleError
 from portal.services.reports.files import report_file
 from portal.services.reports.kinds import ReportKind, get_kind, output_of
 from portal.services.reports.lifecycle import QUEUE_UNAVAILABLE, fail_report
-from portal.services.reports.params import ReportParams, ReportRuleError, owned_workspace_ids
+from portal.services.reports.params import ReportParams, owned_workspace_ids
 from portal.tx import lock_for_update
 
 log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from portal.security.crypto import DecryptionError, decrypt, encrypt
 from portal.security.passwords import verify_password
 from portal.services import audit
 from portal.services.identity.last_admin import is_last_active_admin
+from portal.services.signin.errors import MFAError
 from portal.tx import lock_for_update
 
 RECOVERY_CODE_COUNT = 10
@@ -24,10 +25,6 @@ RECOVERY_CODE_COUNT = 10
 ENROLMENT_SECONDS = 15 * 60
 # Unambiguous alphabet (no 0/O, 1/l/I) for codes people type from paper.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-
-
-class MFAError(ValueError):
-    """An MFA step the portal refuses; the message is for the person."""
 
 
 def needs_enrolment(user: User) -> bool:

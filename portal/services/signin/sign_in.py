@@ -16,21 +16,14 @@ from portal.request_meta import current_request_meta
 from portal.security.passwords import hash_password, needs_rehash, verify_password
 from portal.services import audit
 from portal.services.signin import ratelimit
-from portal.services.signin.mfa import MFAError, verify_second_factor
+from portal.services.signin.errors import MFAError, RateLimited
+from portal.services.signin.mfa import verify_second_factor
 from portal.services.signin.sessions import end_session, start_session
 from portal.tx import lock_for_update
 
 # One message for every failure, so a reply never tells whether an account exists.
 GENERIC_FAILURE = "The email or password is not correct, or the account cannot sign in."
 MFA_FAILURE = "That code is not valid or has already been used."
-
-
-class RateLimited(Exception):
-    """Too many failures in the current window; try again after ``retry_after`` seconds."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"retry after {retry_after} s")
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from portal.cache import get_cache
 from portal.services import audit
-
-
-class CacheUnavailable(RuntimeError):
-    """Redis cannot be reached: nothing was flushed."""
+from portal.services.system.errors import CacheUnavailable
 
 
 def flush_cache_namespace(namespace: str) -> int:

@@ -13,6 +13,11 @@ from portal.models.base import snapshot
 from portal.services import audit
 from portal.services.signin.sign_in import find_user_by_email
 from portal.services.workspaces.access import ARCHIVED_MESSAGE, manages_all, membership
+from portal.services.workspaces.errors import (
+    WorkspaceArchivedError,
+    WorkspaceConflictError,
+    WorkspaceRuleError,
+)
 from portal.services.workspaces.queries import (
     SLUG_RE,
     current_member,
@@ -29,22 +34,6 @@ CONFLICT_MESSAGE = (
     "Someone else changed this workspace while you were editing. Nothing was saved: "
     "check the current values and submit again."
 )
-
-
-class WorkspaceRuleError(ValueError):
-    """A workspace change that the portal's rules refuse; the message is for the person."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field  # the form field the message belongs to, if any
-
-
-class WorkspaceConflictError(WorkspaceRuleError):
-    """The workspace or membership changed since the form was rendered."""
-
-
-class WorkspaceArchivedError(WorkspaceRuleError):
-    """The workspace is archived, so read-only."""
 
 
 def _flush() -> None:
