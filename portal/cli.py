@@ -16,7 +16,8 @@ from portal.models import Role, User
 from portal.services.audit.head import parse_head
 from portal.services.audit.integrity import current_head, purge_before, verify_chain
 from portal.services.identity.errors import UserRuleError
-from portal.services.identity.users import count_users, create_user, get_role_by_name, list_roles
+from portal.services.identity.roles import get_role_by_name, list_roles
+from portal.services.identity.users import count_users, create_user
 from portal.services.signin.sign_in import find_user_by_email
 from portal.services.system.keys import reencrypt_totp_secrets, rotate_audit_key
 from portal.services.workspaces.changes import add_member, create_workspace, get_workspace_by_slug

@@ -7,14 +7,50 @@ import logging
 from flask import Flask, Response, g, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    ServiceUnavailable,
+)
 
 from portal.extensions import db, login_manager
 from portal.request_meta import current_request_meta
+from portal.services.errors import (
+    ConflictError,
+    NotAllowedError,
+    NotFoundError,
+    RuleError,
+    StaleEditError,
+)
 
 log = logging.getLogger(__name__)
 
 PAGES = {400, 403, 404, 405, 409, 410, 413, 429, 500, 503}
+
+
+# What a refusal that no view handled becomes, by its kind (the first that matches).
+RULE_PAGES: tuple[tuple[type[RuleError], type[HTTPException]], ...] = (
+    (NotFoundError, NotFound),
+    (NotAllowedError, Forbidden),
+    (ConflictError, Conflict),
+    (StaleEditError, Conflict),
+    (RuleError, BadRequest),
+)
+
+
+def http_error_for(error: RuleError) -> HTTPException:
+    """The HTTP error a domain refusal stands for, carrying its message."""
+    page = next(http for kind, http in RULE_PAGES if isinstance(error, kind))
+    return page(description=str(error))
+
+
+def status_for(error: RuleError) -> int:
+    """The status code of a page that shows ``error`` on its form (404, 403, 409 or 400)."""
+    return http_error_for(error).code or 400
 
 
 def _render(error: HTTPException, template: str | None = None) -> tuple[str, int, dict]:
@@ -46,6 +82,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int, dict]:
         return _render(error, "errors/csrf.html")
+
+    @app.errorhandler(RuleError)
+    def _rule_error(error: RuleError) -> tuple[str, int, dict]:
+        # A refusal no view showed on a form: nothing of this request is kept.
+        db.session.rollback()
+        return _render(http_error_for(error))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int, dict] | Response:

@@ -11,6 +11,10 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 
 # No single form value is longer than this, whatever the field (fields set tighter limits).
 MAX_VALUE_CHARS = 100_000
+# A list's search box takes at most this many characters.
+MAX_QUERY_CHARS = 200
+# The "no filter" choice of a list's select filters.
+ANY = SelectChoice("", "Any")
 
 
 def reject_unsafe_input(form: FlaskForm, field: Field) -> None:
@@ -69,6 +73,14 @@ class TypedConfirmForm(BaseForm):
             raise ValidationError(f"Type {self.expected} exactly to confirm.")
 
 
+def search_field(label: str) -> StringField:
+    """A list's search box (a prefix search, at most ``MAX_QUERY_CHARS``)."""
+    return StringField(
+        label,
+        validators=[Length(max=MAX_QUERY_CHARS, message="Search for at most 200 characters.")],
+    )
+
+
 def order_field() -> SelectField:
     """The ascending/descending choice every sortable list offers."""
     return SelectField(
@@ -77,3 +89,25 @@ def order_field() -> SelectField:
         default="asc",
         invalid_choice_message="Order is asc or desc.",
     )
+
+
+class ListFilterForm(BaseForm):
+    """The filters of a list page, read from the query string (a GET changes nothing: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    def link_args(self) -> dict[str, str]:
+        """The filters as given, to keep in page links (empty ones left out)."""
+        return {f.name: f.raw_data[0] for f in self if f.raw_data and f.raw_data[0]}
+
+    def first_error(self) -> str:
+        """One readable message for the 400 page."""
+        for field in self:
+            if field.errors:
+                return f"{field.label.text}: {field.errors[0]}"
+        return "The list's filters are not valid."
+
+    def ordering(self) -> dict[str, Any]:
+        """The chosen sort key and direction, as the list queries take them."""
+        return {"sort": self.sort.data, "descending": self.order.data == "desc"}

@@ -59,7 +59,7 @@ def test_builtin_roles_match_the_permission_enum():
 
 
 def test_migration_created_the_matrix(app_ctx):
-    from portal.services.identity.users import list_roles
+    from portal.services.identity.roles import list_roles
 
     roles = {role.name: role for role in list_roles()}
     assert set(roles) == set(BUILTIN_ROLES)

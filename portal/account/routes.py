@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.account.forms import (
@@ -30,26 +29,18 @@ from portal.services.signin.sessions import (
     get_own_session,
     live_sessions,
 )
+from portal.web.helpers import current_session_id, signed_in_user
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-def _me():
-    return current_user._get_current_object()
-
-
-def _current_sid() -> uuid.UUID | None:
-    try:
-        return uuid.UUID(session.get("sid", ""))
-    except ValueError:
-        return None
 
 
 @bp.get("")
 @require(Access.SIGNED_IN)
 def index() -> str:
     """Own profile."""
-    return render_template("account/index.html", unused_codes=mfa.unused_recovery_code_count(_me()))
+    return render_template(
+        "account/index.html", unused_codes=mfa.unused_recovery_code_count(signed_in_user())
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -60,8 +51,8 @@ def password() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             ended = change_password(
-                _me(), current=form.current_password.data, new=form.new_password.data,
-                keep_session=_current_sid(),
+                signed_in_user(), current=form.current_password.data, new=form.new_password.data,
+                keep_session=current_session_id(),
             )  # fmt: skip
         except PasswordChangeError as exc:
             form.new_password.errors.append(str(exc))
@@ -74,8 +65,8 @@ def password() -> Response | tuple[str, int]:
 
 
 def _render_enrolment(form: EnrolForm, secret: str, status: int) -> tuple[str, int]:
-    uri = totp.provisioning_uri(secret, current_user.email)
-    form.enrolment.data = mfa.enrolment_token(_me(), secret)
+    uri = totp.provisioning_uri(secret, signed_in_user().email)
+    form.enrolment.data = mfa.enrolment_token(signed_in_user(), secret)
     return render_template(
         "account/mfa_enrol.html", form=form, secret=secret, qr_svg=totp.qr_svg(uri), uri=uri
     ), status
@@ -85,7 +76,7 @@ def _render_enrolment(form: EnrolForm, secret: str, status: int) -> tuple[str, i
 @require(Access.SIGNED_IN, during_setup=True)
 def mfa_setup() -> Response | tuple[str, int]:
     """Enrol an authenticator app (QR code + secret, confirmed by a code), or see MFA status."""
-    user = _me()
+    user = signed_in_user()
     if user.mfa_enrolled:
         return render_template(
             "account/mfa_status.html",
@@ -120,7 +111,7 @@ def _render_codes(codes: list[str], headline: str) -> tuple[str, int]:
 @require(Access.SIGNED_IN)
 def mfa_disable() -> Response | tuple[str, int]:
     """Turn MFA off (only when no role requires it): password and a current code."""
-    user = _me()
+    user = signed_in_user()
     if not user.mfa_enrolled:
         flash("Two-factor authentication is already off.", "info")
         return redirect(url_for(".mfa_setup"), 303)
@@ -143,7 +134,7 @@ def mfa_disable() -> Response | tuple[str, int]:
 @require(Access.SIGNED_IN)
 def recovery_codes() -> Response | tuple[str, int]:
     """How many recovery codes are left; make new ones (the old ones stop working)."""
-    user = _me()
+    user = signed_in_user()
     if not user.mfa_enrolled:
         flash("Set up an authenticator app first.", "info")
         return redirect(url_for(".mfa_setup"), 303)
@@ -163,9 +154,9 @@ def recovery_codes_download() -> Response:
     """The codes just shown, as a text file (only the user's own unused codes)."""
     form = RecoveryCodesDownloadForm()
     codes = [c for c in (form.codes.data or []) if c] if form.validate_on_submit() else []
-    if not mfa.are_unused_codes_of(_me(), codes):
+    if not mfa.are_unused_codes_of(signed_in_user(), codes):
         abort(400, description="Those are not your current recovery codes.")
-    body = "OmniScope recovery codes for " + current_user.email + "\n"
+    body = "OmniScope recovery codes for " + signed_in_user().email + "\n"
     body += "Each code works once.\n\n" + "\n".join(codes) + "\n"
     return Response(
         body,
@@ -181,9 +172,9 @@ def recovery_codes_download() -> Response:
 @require(Access.SIGNED_IN)
 def sessions() -> str:
     """Own signed-in sessions, with the device, IP, start and last activity."""
-    rows = [(row, describe_device(row.user_agent)) for row in live_sessions(_me())]
+    rows = [(row, describe_device(row.user_agent)) for row in live_sessions(signed_in_user())]
     return render_template(
-        "account/sessions.html", rows=rows, current=_current_sid(), form=ConfirmForm()
+        "account/sessions.html", rows=rows, current=current_session_id(), form=ConfirmForm()
     )
 
 
@@ -193,12 +184,12 @@ def end_own_session(session_id: uuid.UUID) -> Response:
     """End one of one's own sessions (another's id is a 404)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    row = get_own_session(_me(), session_id)
+    row = get_own_session(signed_in_user(), session_id)
     if row is None:
         abort(404)
     end_session(row, reason="ended by user")
     db.session.commit()
-    if row.id == _current_sid():
+    if row.id == current_session_id():
         session.clear()
         flash("This session has ended; sign in again.", "info")
         return redirect(url_for("auth.login"), 303)

@@ -9,15 +9,12 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional, ValidationError
 
-from portal.forms import BaseForm
+from portal.forms import ListFilterForm
 from portal.services.audit.queries import ACTION_PREFIXES, ACTIONS, TARGET_TYPES
 
 
-class AuditFilterForm(BaseForm):
+class AuditFilterForm(ListFilterForm):
     """Actor, action (exact or prefix), target, workspace, IP and a date range."""
-
-    class Meta:
-        csrf = False
 
     actor = StringField(
         "Actor email", validators=[Optional(), Length(max=254), Email("Enter an email address.")]

@@ -5,19 +5,17 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from werkzeug.wrappers import Response
 
 from portal.audit.forms import AuditFilterForm
-from portal.extensions import db, get_queue, get_redis
+from portal.extensions import db, get_redis
 from portal.forms import ConfirmForm
-from portal.jobs.maintenance import verify_audit_chain
 from portal.pagination import parse_page_request
-from portal.reports.queueing import queue_report
 from portal.security.permissions import Permission, require
+from portal.services.audit.integrity import queue_verification
 from portal.services.audit.queries import (
     AuditFilters,
     diff,
@@ -25,8 +23,8 @@ from portal.services.audit.queries import (
     get_event_for,
     list_events,
 )
-from portal.services.reports.errors import ReportRuleError
-from portal.services.reports.requests import request_audit_export
+from portal.services.reports.requests import enqueue_report, request_audit_export
+from portal.web.helpers import announce_queued, signed_in_user
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -65,7 +63,7 @@ def index() -> tuple[str, int]:
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     if not form.validate():
         return render_template("audit/index.html", form=form, result=None, args=args), 400
-    result = list_events(current_user, _filters(form), parse_page_request(request.args))
+    result = list_events(signed_in_user(), _filters(form), parse_page_request(request.args))
     return render_template("audit/index.html", form=form, result=result, args=args), 200
 
 
@@ -84,12 +82,12 @@ def target_url(target_type: str | None, target_id: str | None) -> str | None:
 @require(Permission.AUDIT_VIEW_OWN)
 def detail(event_id: uuid.UUID) -> str:
     """Every field of one event, its before/after diff and the events around it."""
-    row = get_event_for(current_user, event_id)
+    row = get_event_for(signed_in_user(), event_id)
     return render_template(
         "audit/detail.html",
         row=row,
         changes=diff(row.details),
-        around=events_around(current_user, row),
+        around=events_around(signed_in_user(), row),
         target_link=target_url(row.target_type, row.target_id),
         actor_link=target_url("user", str(row.actor_id) if row.actor_id else None),
         workspace_link=target_url("workspace", str(row.workspace_id) if row.workspace_id else None),
@@ -104,12 +102,11 @@ def export() -> Response:
     if not ConfirmForm().validate_on_submit() or not form.validate():
         abort(400, description="The export's filters are not valid; filter the trail again.")
     values = {k: v for k, v in request.form.items() if k in FILTER_ARGS and v}
-    try:
-        report = request_audit_export(values, request.form.get("format", ""), actor=current_user)
-    except ReportRuleError as exc:
-        abort(400, description=str(exc))
+    report = request_audit_export(values, request.form.get("format", ""), actor=signed_in_user())
     db.session.commit()
-    queue_report(report, "The export is being built; it appears here when ready.")
+    announce_queued(
+        enqueue_report(report), "The export is being built; it appears here when ready."
+    )
     return redirect(url_for("reports.detail", report_id=report.id), 303)
 
 
@@ -119,14 +116,10 @@ def verify() -> Response | tuple[str, int]:
     """Start a verification of the whole chain (an RQ job) and show its result."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            job = get_queue("default").enqueue(
-                verify_audit_chain, str(current_user.id), job_timeout=3600, result_ttl=86400
-            )
-        except RedisError:
-            flash("The job queue is unavailable; try again later.", "danger")
+        job_id = queue_verification(signed_in_user())
+        if not announce_queued(job_id):
             return render_template("audit/verify.html", form=form, job=None), 503
-        return redirect(url_for(".verify", job=job.id), 303)
+        return redirect(url_for(".verify", job=job_id), 303)
     job = None
     job_id = request.args.get("job", "")
     if job_id:

@@ -23,6 +23,7 @@ from portal.services.signin.sign_in import (
     get_user,
     sign_out,
 )
+from portal.web.helpers import signed_in_user
 
 bp = Blueprint("auth", __name__)
 
@@ -112,7 +113,7 @@ def logout() -> Response | str:
     form = LogoutForm()
     if not form.validate_on_submit():
         return render_template("auth/logout.html", form=form)
-    sign_out(current_user._get_current_object(), session.get("sid"))
+    sign_out(signed_in_user(), session.get("sid"))
     db.session.commit()
     logout_user()
     session.clear()

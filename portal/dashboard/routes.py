@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import current_user
 from markupsafe import Markup
 
 from portal.cache import remember
 from portal.dashboard.chart import HEIGHT, WIDTH, bars
 from portal.security.permissions import Access, require
 from portal.services.dashboard import DASHBOARD_TTL, dashboard_data, dashboard_key
+from portal.web.helpers import signed_in_user
 
 bp = Blueprint("dashboard", __name__)
 
 
 def _body() -> str:
-    data = dashboard_data(current_user)
+    data = dashboard_data(signed_in_user())
     return render_template(
         "dashboard/_body.html",
         data=data,
@@ -29,5 +29,5 @@ def _body() -> str:
 @require(Access.SIGNED_IN)
 def index() -> str:
     """The dashboard (its body is cached per user, like its data, for half a minute)."""
-    body = remember(dashboard_key(current_user, "html"), _body, DASHBOARD_TTL)
+    body = remember(dashboard_key(signed_in_user(), "html"), _body, DASHBOARD_TTL)
     return render_template("dashboard/index.html", body=Markup(body))  # noqa: S704 (our template)

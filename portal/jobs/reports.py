@@ -21,7 +21,8 @@ from portal.services.reports.lifecycle import (
     fail_stale_reports,
     finish_report,
 )
-from portal.services.reports.params import RunContext, parse_params
+from portal.services.reports.params import parse_params
+from portal.services.reports.rows import RunContext
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -14,11 +13,6 @@ MASK = "••••••"
 SECRET_KEY_NAMES = re.compile(
     r"pass(word|phrase)?|secret|token|api[-_]?key|private[-_]?key|credential|auth", re.I
 )
-
-
-def pretty_json(value: Any) -> str:
-    """``value`` as indented JSON, non-ASCII kept readable."""
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
 def _secret_properties(schema: Any) -> set[str]:

@@ -9,7 +9,14 @@ from werkzeug.datastructures import FileStorage
 from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Regexp, StopValidation
 
-from portal.forms import BaseForm, order_field, reject_unsafe_input, strip_whitespace
+from portal.forms import (
+    ANY,
+    BaseForm,
+    ListFilterForm,
+    order_field,
+    reject_unsafe_input,
+    strip_whitespace,
+)
 from portal.services.json_input import JSONInputError, parse_json_object
 from portal.services.plugins.manifest import MAX_DEPTH
 
@@ -172,14 +179,8 @@ class DowngradeForm(BaseForm):
         self.version.choices = [SelectChoice(v) for v in versions]
 
 
-ANY = SelectChoice("", "Any")
-
-
-class PluginFilterForm(BaseForm):
+class PluginFilterForm(ListFilterForm):
     """The list's search, filter and order (GET query arguments, so no CSRF)."""
-
-    class Meta:
-        csrf = False
 
     q = StringField(
         "Name starts with",
@@ -208,14 +209,3 @@ class PluginFilterForm(BaseForm):
     def enabled(self) -> bool | None:
         """The status filter as a flag (None: any)."""
         return {"enabled": True, "disabled": False}.get(self.status.data or "")
-
-    def link_args(self) -> dict[str, str]:
-        """The filters as given, to keep in page links (empty ones left out)."""
-        return {f.name: f.raw_data[0] for f in self if f.raw_data and f.raw_data[0]}
-
-    def first_error(self) -> str:
-        """One readable message for the 400 page."""
-        for field in self:
-            if field.errors:
-                return f"{field.label.text}: {field.errors[0]}"
-        return "The list's filters are not valid."

@@ -8,7 +8,7 @@ from typing import Any
 from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
 
-from portal.forms import BaseForm, order_field
+from portal.forms import ANY, BaseForm, ListFilterForm, order_field, search_field
 from portal.models import MODEL_STAGES, Workspace
 from portal.services.json_input import JSONInputError, parse_json_object
 from portal.services.registry.changes import (
@@ -23,8 +23,6 @@ from portal.services.registry.changes import (
 from portal.services.registry.errors import ModelRuleError
 from portal.services.registry.queries import ModelFilters
 
-ANY = SelectChoice("", "Any")
-MAX_QUERY_CHARS = 200
 JSON_MAX_BYTES, JSON_MAX_DEPTH = 64 * 1024, 10
 STAGE_CHOICES = [SelectChoice(stage, stage.capitalize()) for stage in MODEL_STAGES]
 
@@ -50,16 +48,10 @@ def _rule(check: Any) -> Any:
     return validator
 
 
-class ModelFilterForm(BaseForm):
+class ModelFilterForm(ListFilterForm):
     """The list's search, filters and order (GET query arguments, so no CSRF)."""
 
-    class Meta:
-        csrf = False
-
-    q = StringField(
-        "Name starts with",
-        validators=[Length(max=MAX_QUERY_CHARS, message="Search for at most 200 characters.")],
-    )
+    q = search_field("Name starts with")
     workspace = SelectField(
         "Workspace",
         choices=[ANY],
@@ -95,17 +87,6 @@ class ModelFilterForm(BaseForm):
             framework=self.framework.data or None,
             q=self.q.data or "",
         )
-
-    def link_args(self) -> dict[str, str]:
-        """The filters as given, to keep in page links (empty ones left out)."""
-        return {f.name: f.raw_data[0] for f in self if f.raw_data and f.raw_data[0]}
-
-    def first_error(self) -> str:
-        """One readable message for the 400 page."""
-        for field in self:
-            if field.errors:
-                return f"{field.label.text}: {field.errors[0]}"
-        return "The list's filters are not valid."
 
 
 def _json_validator(field_name: str, check: Any = None) -> Any:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
-from werkzeug.exceptions import BadRequest, Conflict, HTTPException
+from werkzeug.exceptions import BadRequest
 
+from portal.errors import status_for
 from portal.extensions import db
-from portal.models import MLModel, User
-from portal.pagination import parse_page_request
+from portal.models import MLModel
 from portal.registry.forms import ModelFilterForm, ModelRegisterForm, StageChangeForm
 from portal.security.permissions import Permission, require
+from portal.services.errors import RuleError
 from portal.services.registry.changes import (
     FRAMEWORKS,
     TASKS,
@@ -24,7 +23,7 @@ from portal.services.registry.changes import (
     may_change_stage,
     register_model,
 )
-from portal.services.registry.errors import DuplicateVersionError, ModelRuleError, StaleStageError
+from portal.services.registry.errors import ModelRuleError, StaleStageError
 from portal.services.registry.queries import (
     HISTORY_LIMIT,
     compare_metrics,
@@ -36,6 +35,10 @@ from portal.services.registry.queries import (
     visible_workspaces,
 )
 from portal.services.workspaces.access import get_workspace_for
+from portal.services.workspaces.errors import WorkspaceArchivedError
+from portal.web.helpers import form_status, refuse_on_form, signed_in_user
+from portal.web.lists import list_page
+from portal.web.text import pretty_json
 
 bp = Blueprint("registry", __name__, url_prefix="/models")
 
@@ -45,36 +48,18 @@ def _labels() -> dict[str, Any]:
     return {"framework_labels": FRAMEWORKS, "task_labels": TASKS}
 
 
-def _me() -> User:
-    """The signed-in user."""
-    return current_user._get_current_object()
-
-
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
-
-
 @bp.get("")
 @require(Permission.MODELS_VIEW)
 def index() -> ResponseReturnValue:
     """Search, filter and page through the model versions of one's workspaces."""
-    user = _me()
+    user = signed_in_user()
     form = ModelFilterForm(formdata=request.args)
     form.set_workspaces(visible_workspaces(user))
-    if not form.validate():
-        raise BadRequest(description=form.first_error())
-    page_request = parse_page_request(request.args)
-    result = list_models(
-        user,
-        form.filters(),
-        page_request,
-        sort=form.sort.data,
-        descending=form.order.data == "desc",
+    return list_page(
+        "registry/index.html",
+        form,
+        lambda page: list_models(user, form.filters(), page, **form.ordering()),
     )
-    args = form.link_args()
-    if "per_page" in request.args:
-        args["per_page"] = str(page_request.per_page)
-    return render_template("registry/index.html", form=form, result=result, args=args)
 
 
 def _render_form(form: ModelRegisterForm, status: int = 200) -> Any:
@@ -85,18 +70,17 @@ def _render_form(form: ModelRegisterForm, status: int = 200) -> Any:
 @require(Permission.MODELS_REGISTER)
 def new() -> ResponseReturnValue:
     """Register a model version (in draft) in a workspace one owns or edits."""
-    user = _me()
+    user = signed_in_user()
     form = ModelRegisterForm()
     form.set_workspaces(contributable_workspaces(user))
     if not form.is_submitted() and request.args.get("workspace"):
         form.workspace.data = request.args["workspace"]
     if not form.validate_on_submit():
-        return _render_form(form, 400 if form.is_submitted() else 200)
+        return _render_form(form, form_status())
     try:
         workspace = get_workspace_for(user, form.workspace_id, "contribute")
-    except HTTPException as exc:  # 404 unseen, 403 not a contributor, 409 archived
-        form.workspace.errors.append(exc.description)
-        return _render_form(form, exc.code or 400)
+    except RuleError as exc:  # unseen, not a contributor, or archived
+        return _render_form(form, refuse_on_form(form, exc, form.workspace))
     try:
         model = register_model(
             workspace,
@@ -109,11 +93,8 @@ def new() -> ResponseReturnValue:
             parameters=form.parameters.parsed,
             actor=user,
         )
-    except ModelRuleError as exc:
-        db.session.rollback()
-        errors = form.version.errors if isinstance(exc, DuplicateVersionError) else form.form_errors
-        errors.append(str(exc))
-        return _render_form(form, 400)
+    except RuleError as exc:
+        return _render_form(form, refuse_on_form(form, exc))
     db.session.commit()
     flash(f"Registered {model.name} {model.version} in {workspace.name}, in draft.", "success")
     return redirect(url_for("registry.detail", model_id=model.id), 303)
@@ -128,13 +109,13 @@ def _render_detail(
         "registry/detail.html",
         model=model,
         form=form,
-        can_stage=may_change_stage(_me(), model),
+        can_stage=may_change_stage(signed_in_user(), model),
         problem=problem,
         versions=version_history(model),
         history_limit=HISTORY_LIMIT,
         events=stage_history(model),
-        metrics_json=_pretty(model.metrics),
-        parameters_json=_pretty(model.parameters),
+        metrics_json=pretty_json(model.metrics),
+        parameters_json=pretty_json(model.parameters),
     )
     return page, status
 
@@ -143,19 +124,20 @@ def _render_detail(
 @require(Permission.MODELS_VIEW)
 def detail(model_id: uuid.UUID) -> ResponseReturnValue:
     """A version's fields, metrics, parameters, stage history and sibling versions."""
-    return _render_detail(get_visible_model(_me(), model_id))
+    return _render_detail(get_visible_model(signed_in_user(), model_id))
 
 
 @bp.post("/<uuid:model_id>/stage")
 @require(Permission.MODELS_STAGE)
 def stage(model_id: uuid.UUID) -> ResponseReturnValue:
     """Move a version to another stage (with a reason); 409 when the page was stale."""
-    user = _me()
+    user = signed_in_user()
     model = get_visible_model(user, model_id)
     try:
         get_workspace_for(user, model.workspace_id, "contribute")  # 403 unless a contributor
-    except Conflict as exc:  # archived workspace: read-only
-        return _render_detail(model, status=409, problem=exc.description or "")
+    except WorkspaceArchivedError as exc:  # read-only
+        db.session.rollback()
+        return _render_detail(model, status=409, problem=str(exc))
     form = StageChangeForm()
     if not form.validate_on_submit():
         return _render_detail(model, form, 400)
@@ -169,10 +151,9 @@ def stage(model_id: uuid.UUID) -> ResponseReturnValue:
         )
     except ModelRuleError as exc:
         db.session.rollback()
-        stale = isinstance(exc, StaleStageError)
-        if stale:
+        if isinstance(exc, StaleStageError):
             form.rebase(model.stage)
-        return _render_detail(model, form, 409 if stale else 400, str(exc))
+        return _render_detail(model, form, status_for(exc), str(exc))
     db.session.commit()
     message = f"{model.name} {model.version} moved from {change.from_stage} to {change.to_stage}."
     if change.archived_previous is not None:
@@ -195,6 +176,6 @@ def compare() -> ResponseReturnValue:
     a_id, b_id = _model_id_arg("a"), _model_id_arg("b")
     if a_id == b_id:
         raise BadRequest(description="Choose two different versions to compare.")
-    user = _me()
+    user = signed_in_user()
     a, b = get_visible_model(user, a_id), get_visible_model(user, b_id)
     return render_template("registry/compare.html", a=a, b=b, rows=compare_metrics(a, b))

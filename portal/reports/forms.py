@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
-from portal.forms import BaseForm
+from portal.forms import ANY, BaseForm, ListFilterForm
 from portal.models.base import utcnow
 from portal.models.reports import REPORT_STATUSES
 from portal.services.reports.errors import ReportRuleError
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from portal.models import Workspace
     from portal.services.reports.kinds import ReportKind
 
-ANY = SelectChoice("", "Any")
 DEFAULT_RANGE_DAYS = 30
 DATE_MESSAGE = "Give the date as YYYY-MM-DD."
 
@@ -35,11 +34,8 @@ def _month_ago() -> date:
     return _today() - timedelta(days=DEFAULT_RANGE_DAYS - 1)
 
 
-class ReportFilterForm(BaseForm):
+class ReportFilterForm(ListFilterForm):
     """The list's filters (GET query arguments, so no CSRF)."""
-
-    class Meta:
-        csrf = False
 
     kind = SelectField("Kind", choices=[ANY], default="", invalid_choice_message="No such kind.")
     status = SelectField(
@@ -66,17 +62,6 @@ class ReportFilterForm(BaseForm):
             status=self.status.data or None,
             mine=self.mine.data == "yes",
         )
-
-    def link_args(self) -> dict[str, str]:
-        """The filters as given, to keep in page links (empty ones left out)."""
-        return {f.name: f.raw_data[0] for f in self if f.raw_data and f.raw_data[0]}
-
-    def first_error(self) -> str:
-        """One readable message for the 400 page."""
-        for field in self:
-            if field.errors:
-                return f"{field.label.text}: {field.errors[0]}"
-        return "The list's filters are not valid."
 
 
 class ReportForm(BaseForm):

@@ -9,7 +9,6 @@ import click
 from flask import (
     Blueprint,
     abort,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -18,17 +17,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.models import User
-from portal.pagination import parse_page_request
 from portal.reports.forms import ReportFilterForm, ReportForm, report_form
-from portal.reports.queueing import queue_report
 from portal.security.permissions import AnyOf, Permission, require
-from portal.services.reports.errors import ReportRuleError
+from portal.services.errors import RuleError
 from portal.services.reports.files import FORMATS, read_preview
 from portal.services.reports.kinds import (
     ReportKind,
@@ -40,22 +35,27 @@ from portal.services.reports.kinds import (
 )
 from portal.services.reports.lifecycle import fail_stale_reports
 from portal.services.reports.requests import (
+    enqueue_report,
     get_report_for,
     list_reports,
     record_download,
     request_report,
     retry_report,
 )
+from portal.web.helpers import (
+    announce_queued,
+    committing,
+    form_status,
+    refuse_on_form,
+    signed_in_user,
+)
+from portal.web.lists import list_page
 
 # Reading reports: whoever generates them, and whoever may see everyone's.
 READ_REPORTS = AnyOf(Permission.REPORTS_GENERATE, Permission.REPORTS_VIEW_ALL)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 FINISHED = ("succeeded", "failed")
-
-
-def _user() -> User:
-    return current_user._get_current_object()
 
 
 def _fail_stale() -> None:
@@ -74,16 +74,12 @@ def index() -> ResponseReturnValue:
     """The reports the user may see, newest first, filtered by kind, status and requester."""
     form = ReportFilterForm(formdata=request.args)
     form.set_kinds([(kind.name, kind.title) for kind in all_kinds().values()])
-    if not form.validate():
-        raise BadRequest(description=form.first_error())
-    page_request = parse_page_request(request.args)
     _fail_stale()
-    result = list_reports(_user(), form.filters(), page_request)
-    args = form.link_args()
-    if "per_page" in request.args:
-        args["per_page"] = str(page_request.per_page)
-    return render_template(
-        "reports/index.html", form=form, result=result, args=args, kind_title=kind_title
+    return list_page(
+        "reports/index.html",
+        form,
+        lambda page: list_reports(signed_in_user(), form.filters(), page),
+        kind_title=kind_title,
     )
 
 
@@ -91,7 +87,7 @@ def _kind_or_error(name: str) -> ReportKind:
     kind = get_kind(name)
     if kind is None:
         raise BadRequest(description="There is no such kind of report.")
-    if not kind.available(_user()):
+    if not kind.available(signed_in_user()):
         abort(403)
     return kind
 
@@ -107,22 +103,20 @@ def new() -> ResponseReturnValue:
     if "kind" not in request.args:
         if request.method == "POST":
             raise BadRequest(description="Choose a kind of report first.")
-        return render_template("reports/choose.html", kinds=kinds_for(_user()))
+        return render_template("reports/choose.html", kinds=kinds_for(signed_in_user()))
     kind = _kind_or_error(request.args["kind"])
-    user = _user()
+    user = signed_in_user()
     form = report_form(kind, kind.all_label(user), kind.workspace_choices(user))
     if request.method == "GET":
         form.preselect(request.args.get("workspace"))
     if not form.validate_on_submit():
-        return _render_new(kind, form, 400 if request.method == "POST" else 200)
+        return _render_new(kind, form, form_status())
     try:
         report = request_report(kind, form.params(), actor=user)
-    except ReportRuleError as exc:
-        db.session.rollback()
-        form.form_errors.append(str(exc))
-        return _render_new(kind, form, 400)
+    except RuleError as exc:
+        return _render_new(kind, form, refuse_on_form(form, exc))
     db.session.commit()
-    queue_report(report, f"{kind.title} requested: it is being built.")
+    announce_queued(enqueue_report(report), f"{kind.title} requested: it is being built.")
     return _to_detail(report.id)
 
 
@@ -131,7 +125,7 @@ def new() -> ResponseReturnValue:
 def detail(report_id: uuid.UUID) -> ResponseReturnValue:
     """A report's status and progress, its error and Retry, or its preview and download."""
     _fail_stale()
-    report = get_report_for(_user(), report_id)
+    report = get_report_for(signed_in_user(), report_id)
     fmt = output_of(report.kind)
     preview = read_preview(report.id, fmt=fmt) if report.status == "succeeded" else None
     return render_template(
@@ -149,7 +143,7 @@ def detail(report_id: uuid.UUID) -> ResponseReturnValue:
 def status(report_id: uuid.UUID) -> ResponseReturnValue:
     """The report's status as JSON, polled by the report page."""
     _fail_stale()
-    report = get_report_for(_user(), report_id)
+    report = get_report_for(signed_in_user(), report_id)
     response = jsonify(
         id=str(report.id),
         status=report.status,
@@ -166,8 +160,8 @@ def status(report_id: uuid.UUID) -> ResponseReturnValue:
 @require(READ_REPORTS)
 def download(report_id: uuid.UUID) -> ResponseReturnValue:
     """The report's CSV file as an attachment (audited)."""
-    report = get_report_for(_user(), report_id)
-    path = record_download(report, actor=_user())
+    report = get_report_for(signed_in_user(), report_id)
+    path = record_download(report, actor=signed_in_user())
     db.session.commit()
     suffix, mimetype = FORMATS[output_of(report.kind)]
     name = f"{report.kind}-{report.created_at:%Y%m%d}-{str(report.id)[:8]}{suffix}"
@@ -183,15 +177,11 @@ def retry(report_id: uuid.UUID) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     _fail_stale()
-    report = get_report_for(_user(), report_id)
-    try:
-        retry_report(report, actor=_user())
-    except ReportRuleError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return _to_detail(report_id)
-    db.session.commit()
-    queue_report(report, f"Retrying: attempt {report.attempts} is queued.")
+    report = get_report_for(signed_in_user(), report_id)
+    with committing("warning") as change:
+        retry_report(report, actor=signed_in_user())
+    if change.ok:
+        announce_queued(enqueue_report(report), f"Retrying: attempt {report.attempts} is queued.")
     return _to_detail(report_id)
 
 

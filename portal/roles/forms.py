@@ -19,7 +19,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.forms import BaseForm
 from portal.security.permissions import ALL_PERMISSIONS
-from portal.services.identity.errors import RoleRuleError
 from portal.services.identity.roles import (
     DESCRIPTION_MAX,
     NAME_MAX,
@@ -96,14 +95,6 @@ class RoleForm(BaseForm):
             "permissions": list(self.permissions.data or ()),
             "requires_mfa": bool(self.requires_mfa.data),
         }
-
-    def add_rule_error(self, error: RoleRuleError) -> None:
-        """Show a service refusal next to the field it concerns (or above the form)."""
-        field = self._fields.get(error.field) if error.field else None
-        if field is None:
-            self.form_errors.append(str(error))
-        else:
-            field.errors = [*field.errors, str(error)]
 
 
 def parse_list_args(args: Mapping[str, str]) -> tuple[str, str]:

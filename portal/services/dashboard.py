@@ -11,9 +11,10 @@ from sqlalchemy import Date, Select, cast, func, select
 
 from portal.cache import remember
 from portal.extensions import db
-from portal.models import AuditLog, MLModel, Plugin, User, Workspace, WorkspaceMember
+from portal.models import AuditLog, MLModel, Plugin, User, Workspace
 from portal.models.base import utcnow
 from portal.security.permissions import Permission
+from portal.services.workspaces.access import in_visible_workspaces
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,6 @@ def _count(stmt: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
-def _member_workspace_ids(user: User) -> Select:
-    return select(WorkspaceMember.workspace_id).where(WorkspaceMember.user_id == user.id)
-
-
 def dashboard_tiles(user: User) -> list[Tile]:
     """Counts of users, workspaces, models, plugins and today's events that ``user`` may see."""
     tiles: list[Tile] = []
@@ -40,9 +37,8 @@ def dashboard_tiles(user: User) -> list[Tile]:
         tiles.append(Tile("Users", _count(select(User.id).where(User.is_active.is_(True)))))
     workspaces = select(Workspace.id).where(Workspace.is_archived.is_(False))
     models = select(MLModel.id)
-    if not user.can(Permission.WORKSPACES_VIEW_ALL):
-        workspaces = workspaces.where(Workspace.id.in_(_member_workspace_ids(user)))
-        models = models.where(MLModel.workspace_id.in_(_member_workspace_ids(user)))
+    workspaces = workspaces.where(in_visible_workspaces(user, Workspace.id))
+    models = models.where(in_visible_workspaces(user, MLModel.workspace_id))
     tiles.append(Tile("Workspaces", _count(workspaces)))
     if user.can(Permission.MODELS_VIEW):
         tiles.append(Tile("Models", _count(models)))

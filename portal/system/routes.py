@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from portal.cache import NAMESPACE_TTLS, get_cache
-from portal.extensions import db
-from portal.forms import ConfirmForm
 from portal.security.permissions import Access, Permission, require
 from portal.services.system.cache_admin import flush_cache_namespace
-from portal.services.system.errors import CacheUnavailable
 from portal.services.system.health import readiness
 from portal.services.system.status import cache_overview, system_overview
+from portal.web.confirm import Confirmation
+from portal.web.helpers import committing, form_status
 
 bp = Blueprint("system", __name__)
 
@@ -73,28 +72,26 @@ def flush(namespace: str) -> ResponseReturnValue:
     """Confirm, then remove every key of one namespace (audited)."""
     if namespace not in NAMESPACE_TTLS:
         abort(404)
-    form = ConfirmForm()
-    manager = get_cache()
+    step = _flush_step(namespace)
+    form = step.form()
     if not form.validate_on_submit():
-        stats = manager.namespace_stats(namespace)
-        count = _keys(stats.keys) if stats.available else "an unknown number of keys"
-        effect = FLUSH_EFFECTS.get(namespace, "Entries are fetched or computed again on demand.")
-        page = render_template(
-            "_partials/confirm.html",
-            title=f"Flush the {namespace} cache?",
-            message=f"This removes {count} from the {namespace} namespace. {effect}",
-            action_label=f"Flush {namespace}",
-            action_url=request.path,
-            cancel_url=url_for("system.cache"),
-            form=form,
-            danger=True,
-        )
-        return page, 400 if request.method == "POST" else 200
-    try:
+        return step.page(form, form_status())
+    with committing() as change:
         removed = flush_cache_namespace(namespace)
-    except CacheUnavailable as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("system.cache"), 303)
-    db.session.commit()
-    flash(f"Flushed {_keys(removed)} from {namespace}.", "success")
-    return redirect(url_for("system.cache"), 303)
+    if change.ok:
+        flash(f"Flushed {_keys(removed)} from {namespace}.", "success")
+    return redirect(step.back, 303)
+
+
+def _flush_step(namespace: str) -> Confirmation:
+    stats = get_cache().namespace_stats(namespace)
+    count = _keys(stats.keys) if stats.available else "an unknown number of keys"
+    effect = FLUSH_EFFECTS.get(namespace, "Entries are fetched or computed again on demand.")
+    return Confirmation(
+        title=f"Flush the {namespace} cache?",
+        message=f"This removes {count} from the {namespace} namespace. {effect}",
+        action=f"Flush {namespace}",
+        done="",
+        back=url_for("system.cache"),
+        danger=True,
+    )

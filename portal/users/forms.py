@@ -18,27 +18,19 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from portal.forms import BaseForm, order_field
+from portal.forms import ANY, BaseForm, ListFilterForm, order_field, search_field
 from portal.services.identity.user_queries import UserFilters
 
 if TYPE_CHECKING:
     from portal.models import Role
 
-MAX_QUERY_CHARS = 200
-ANY = SelectChoice("", "Any")
 _YES_NO = {"yes": True, "no": False, "": None}
 
 
-class UserFilterForm(BaseForm):
+class UserFilterForm(ListFilterForm):
     """The list's search, filters and order (GET query arguments, so no CSRF)."""
 
-    class Meta:
-        csrf = False
-
-    q = StringField(
-        "Email or name starts with",
-        validators=[Length(max=MAX_QUERY_CHARS, message="Search for at most 200 characters.")],
-    )
+    q = search_field("Email or name starts with")
     role = SelectField("Role", choices=[ANY], default="", invalid_choice_message="No such role.")
     status = SelectField(
         "Status",
@@ -87,17 +79,6 @@ class UserFilterForm(BaseForm):
             mfa=_YES_NO[self.mfa.data or ""],
             no_sign_in_since=self.no_sign_in_since.data,
         )
-
-    def link_args(self) -> dict[str, str]:
-        """The filters as given, to keep in page links (empty ones left out)."""
-        return {f.name: f.raw_data[0] for f in self if f.raw_data and f.raw_data[0]}
-
-    def first_error(self) -> str:
-        """One readable message for the 400 page."""
-        for field in self:
-            if field.errors:
-                return f"{field.label.text}: {field.errors[0]}"
-        return "The list's filters are not valid."
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import BadRequest
-from werkzeug.routing import BuildError
 
 from portal.extensions import db
-from portal.forms import BaseForm, ConfirmForm
+from portal.forms import BaseForm
 from portal.models import Role, User
 from portal.models.base import utcnow
-from portal.pagination import parse_page_request
 from portal.security.permissions import Permission, require
-from portal.services.identity.errors import DuplicateEmailError, EditConflictError, UserRuleError
+from portal.services.errors import RuleError
+from portal.services.identity.errors import EditConflictError
+from portal.services.identity.roles import list_roles
 from portal.services.identity.user_queries import (
     grantable_roles,
     list_users,
@@ -24,28 +24,27 @@ from portal.services.identity.user_queries import (
     roles_by_ids,
 )
 from portal.services.identity.users import (
+    deactivate_user,
     grant_user_role,
     issue_user_password_link,
-    list_roles,
+    reactivate_user,
     register_user,
+    reset_user_mfa,
     revoke_role,
+    revoke_user_sessions,
+    unlock_user,
     update_user,
 )
 from portal.services.signin.sessions import live_sessions
 from portal.services.signin.sign_in import is_locked
-from portal.users.actions import (
+from portal.users.confirmations import (
     DEACTIVATE,
     PASSWORD_LINK,
     REACTIVATE,
     RESET_MFA,
+    REVOKE_ROLE,
     REVOKE_SESSIONS,
     UNLOCK,
-    Step,
-    acting_user,
-    confirm_page,
-    request_status,
-    run_confirmed,
-    to_detail,
 )
 from portal.users.forms import (
     RoleChangeForm,
@@ -54,16 +53,38 @@ from portal.users.forms import (
     UserFilterForm,
     role_choices,
 )
+from portal.web.confirm import Confirmation, confirm
+from portal.web.helpers import (
+    committing,
+    current_session_id,
+    form_status,
+    load_or_404,
+    refuse_on_form,
+    signed_in_user,
+)
+from portal.web.lists import list_page
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
 
 def _set_password_url(token: str) -> str:
-    try:
-        return url_for("account.set_password", token=token, _external=True)
-    except BuildError:
-        # The account area may not offer the page yet: its documented path.
-        return f"{request.host_url.rstrip('/')}/account/set-password/{token}"
+    return url_for("account.set_password", token=token, _external=True)
+
+
+def _to_detail(user_id: uuid.UUID) -> ResponseReturnValue:
+    return redirect(url_for("users.detail", user_id=user_id), 303)
+
+
+def _step(user: User, step: Confirmation, **values: str) -> Confirmation:
+    return step.filled(back=url_for("users.detail", user_id=user.id), email=user.email, **values)
+
+
+def _confirm_on(
+    user_id: uuid.UUID, step: Confirmation, change: Callable[..., object], **options: Any
+) -> ResponseReturnValue:
+    """The confirmed action ``change(user, actor=..., **options)`` on the user ``user_id``."""
+    user = load_or_404(User, user_id)
+    return confirm(_step(user, step), lambda: change(user, actor=signed_in_user(), **options))
 
 
 @bp.get("")
@@ -72,20 +93,16 @@ def index() -> ResponseReturnValue:
     """Search, filter and page through the users."""
     form = UserFilterForm(formdata=request.args)
     form.set_role_names([role.name for role in list_roles()])
-    if not form.validate():
-        raise BadRequest(description=form.first_error())
-    page_request = parse_page_request(request.args)
-    result = list_users(
-        form.filters(), page_request, sort=form.sort.data, descending=form.order.data == "desc"
+    return list_page(
+        "users/index.html",
+        form,
+        lambda page: list_users(form.filters(), page, **form.ordering()),
+        now=utcnow(),
     )
-    args = form.link_args()
-    if "per_page" in request.args:
-        args["per_page"] = str(page_request.per_page)
-    return render_template("users/index.html", form=form, result=result, args=args, now=utcnow())
 
 
-def _render_form(form: BaseForm, user: User | None = None, status: int = 200) -> Any:
-    return render_template("users/form.html", form=form, user=user), status
+def _render_form(form: BaseForm, user: User | None = None, status: int = 200, **extra: Any) -> Any:
+    return render_template("users/form.html", form=form, user=user, **extra), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -95,20 +112,17 @@ def new() -> ResponseReturnValue:
     form = UserCreateForm()
     form.set_roles(role_choices(list_roles()))
     if not form.validate_on_submit():
-        return _render_form(form, status=request_status())
+        return _render_form(form, status=form_status())
     try:
         account = register_user(
             email=form.email.data,
             name=form.name.data,
             roles=roles_by_ids(form.roles.data or []),
-            actor=acting_user(),
+            actor=signed_in_user(),
             send_link=form.credential.data == "link",
         )
-    except UserRuleError as exc:
-        db.session.rollback()
-        errors = form.email.errors if isinstance(exc, DuplicateEmailError) else form.form_errors
-        errors.append(str(exc))
-        return _render_form(form, status=400)
+    except RuleError as exc:
+        return _render_form(form, status=refuse_on_form(form, exc))
     db.session.commit()
     link = _set_password_url(account.link_token) if account.link_token else None
     # Rendered from the POST (no redirect): the secret is never stored to show it later.
@@ -134,128 +148,111 @@ def _render_detail(user: User, role_form: RoleChangeForm | None = None, status: 
 @require(Permission.USERS_VIEW)
 def detail(user_id: uuid.UUID) -> ResponseReturnValue:
     """A user's roles, MFA, lockout, sessions and recent audit events."""
-    return _render_detail(db.get_or_404(User, user_id))
+    return _render_detail(load_or_404(User, user_id))
 
 
 @bp.route("/<uuid:user_id>/edit", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def edit(user_id: uuid.UUID) -> ResponseReturnValue:
     """Change a user's name and email (refused if someone changed the user meanwhile)."""
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     form = UserEditForm(obj=user)
     if not form.validate_on_submit():
-        return _render_form(form, user, request_status())
+        return _render_form(form, user, form_status())
     try:
         changed = update_user(
             user,
             name=form.name.data,
             email=form.email.data,
             expected_version=form.version.data,
-            actor=acting_user(),
+            actor=signed_in_user(),
         )
-    except DuplicateEmailError as exc:
-        db.session.rollback()
-        form.email.errors.append(str(exc))
-        return _render_form(form, user, 400)
-    except EditConflictError as exc:
-        db.session.rollback()  # reloads the user as it is now, to show its current values
-        form.form_errors.append(str(exc))
-        form.rebase(user.version)
-        return render_template("users/form.html", form=form, user=user, conflict=True), 409
+    except RuleError as exc:
+        status = refuse_on_form(form, exc)  # the rollback reloads the user as it is now
+        if isinstance(exc, EditConflictError):
+            form.rebase(user.version)
+        return _render_form(form, user, status, conflict=isinstance(exc, EditConflictError))
     db.session.commit()
     flash(f"Saved {user.email}." if changed else "Nothing changed.", "success")
-    return to_detail(user_id)
+    return _to_detail(user_id)
 
 
 @bp.route("/<uuid:user_id>/deactivate", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def deactivate(user_id: uuid.UUID) -> ResponseReturnValue:
     """Deactivate a user (typed confirmation) and end their sessions."""
-    return run_confirmed(user_id, DEACTIVATE)
+    return _confirm_on(user_id, DEACTIVATE, deactivate_user)
 
 
 @bp.route("/<uuid:user_id>/reactivate", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def reactivate(user_id: uuid.UUID) -> ResponseReturnValue:
     """Reactivate a deactivated user."""
-    return run_confirmed(user_id, REACTIVATE)
+    return _confirm_on(user_id, REACTIVATE, reactivate_user)
 
 
 @bp.route("/<uuid:user_id>/unlock", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def unlock(user_id: uuid.UUID) -> ResponseReturnValue:
     """Lift a lockout and clear the failed sign-in counters."""
-    return run_confirmed(user_id, UNLOCK)
+    return _confirm_on(user_id, UNLOCK, unlock_user)
 
 
 @bp.route("/<uuid:user_id>/reset-mfa", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def reset_mfa(user_id: uuid.UUID) -> ResponseReturnValue:
     """Clear a user's MFA so they enrol again."""
-    return run_confirmed(user_id, RESET_MFA)
+    return _confirm_on(user_id, RESET_MFA, reset_user_mfa)
 
 
 @bp.route("/<uuid:user_id>/revoke-sessions", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def revoke_sessions(user_id: uuid.UUID) -> ResponseReturnValue:
-    """End every session of a user."""
-    return run_confirmed(user_id, REVOKE_SESSIONS)
+    """End every session of a user (the acting browser's own is kept)."""
+    return _confirm_on(user_id, REVOKE_SESSIONS, revoke_user_sessions, keep=current_session_id())
 
 
 @bp.post("/<uuid:user_id>/roles")
 @require(Permission.USERS_MANAGE)
 def roles(user_id: uuid.UUID) -> ResponseReturnValue:
     """Grant the chosen role, or go to the confirmation page to revoke it."""
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     form = RoleChangeForm()
     form.set_roles(role_choices(list_roles()))
     if not form.validate_on_submit():
         return _render_detail(user, form, 400)
-    role = db.get_or_404(Role, uuid.UUID(form.role_id.data))
+    role = load_or_404(Role, uuid.UUID(form.role_id.data))
     if form.action.data == "revoke":
         return redirect(url_for("users.revoke", user_id=user_id, role_id=role.id), 303)
-    try:
-        grant_user_role(user, role, actor=acting_user())
-    except UserRuleError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
+    with committing() as change:
+        grant_user_role(user, role, actor=signed_in_user())
+    if change.ok:
         flash(f"{user.email} now holds the {role.name} role.", "success")
-    return to_detail(user_id)
+    return _to_detail(user_id)
 
 
 @bp.route("/<uuid:user_id>/roles/<uuid:role_id>/revoke", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def revoke(user_id: uuid.UUID, role_id: uuid.UUID) -> ResponseReturnValue:
     """Revoke a role the user holds, after confirmation."""
-    user, role = db.get_or_404(User, user_id), db.get_or_404(Role, role_id)
+    user, role = load_or_404(User, user_id), load_or_404(Role, role_id)
     if role not in user.roles:
         abort(404)
-    step = Step(
-        f"Revoke {role.name} from " + "{email}",
-        "{email}" + f" loses the {role.name} role and its permissions from their next request.",
-        f"Revoke {role.name}",
-        "{email}" + f" no longer holds the {role.name} role.",
-        lambda user, actor: revoke_role(user, role, actor=actor),
-        danger=True,
-    )
-    return run_confirmed(user_id, step)
+    step = _step(user, REVOKE_ROLE, role=role.name)
+    return confirm(step, lambda: revoke_role(user, role, actor=signed_in_user()))
 
 
 @bp.route("/<uuid:user_id>/password-link", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def password_link(user_id: uuid.UUID) -> ResponseReturnValue:
     """Issue a set-password link (earlier links stop working); shown once."""
-    user = db.get_or_404(User, user_id)
-    form = ConfirmForm()
+    user = load_or_404(User, user_id)
+    step = _step(user, PASSWORD_LINK)
+    form = step.form()
     if not form.validate_on_submit():
-        return confirm_page(user, PASSWORD_LINK, form)
-    try:
-        token = issue_user_password_link(user, actor=acting_user())
-    except UserRuleError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return to_detail(user_id)
-    db.session.commit()
+        return step.page(form)
+    with committing() as change:
+        token = issue_user_password_link(user, actor=signed_in_user())
+    if not change.ok:
+        return _to_detail(user_id)
     return render_template("users/link.html", user=user, link=_set_password_url(token))

@@ -25,25 +25,18 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from portal.forms import BaseForm, order_field
+from portal.forms import BaseForm, ListFilterForm, order_field, search_field
 from portal.services.json_input import JSONInputError, parse_json_object
 from portal.services.workspaces.queries import WorkspaceFilters
 
-MAX_QUERY_CHARS = 200
 SETTINGS_MAX_BYTES, SETTINGS_MAX_DEPTH = 64 * 1024, 32
 MEMBER_ROLE_CHOICES = [SelectChoice("editor", "Editor"), SelectChoice("viewer", "Viewer")]
 
 
-class WorkspaceFilterForm(BaseForm):
+class WorkspaceFilterForm(ListFilterForm):
     """The list's search, filter and order (GET query arguments, so no CSRF)."""
 
-    class Meta:
-        csrf = False
-
-    q = StringField(
-        "Name starts with",
-        validators=[Length(max=MAX_QUERY_CHARS, message="Search for at most 200 characters.")],
-    )
+    q = search_field("Name starts with")
     status = SelectField(
         "Show",
         choices=[
@@ -65,17 +58,6 @@ class WorkspaceFilterForm(BaseForm):
     def filters(self) -> WorkspaceFilters:
         """The validated filters for the query."""
         return WorkspaceFilters(q=self.q.data or "", status=self.status.data)
-
-    def link_args(self) -> dict[str, str]:
-        """The filters as given, to keep in page links (empty ones left out)."""
-        return {f.name: f.raw_data[0] for f in self if f.raw_data and f.raw_data[0]}
-
-    def first_error(self) -> str:
-        """One readable message for the 400 page."""
-        for field in self:
-            if field.errors:
-                return f"{field.label.text}: {field.errors[0]}"
-        return "The list's filters are not valid."
 
 
 def _name() -> StringField:

@@ -11,7 +11,6 @@ from portal.models import User, Workspace
 from portal.pagination import parse_page_request
 from portal.security.permissions import Permission
 from portal.services.workspaces.access import allows
-from portal.services.workspaces.errors import WorkspaceRuleError
 from portal.services.workspaces.queries import (
     first_members,
     is_eligible_owner,
@@ -21,14 +20,8 @@ from portal.services.workspaces.queries import (
     recent_reports,
     sees_all_reports,
 )
+from portal.web.helpers import signed_in_user
 from portal.workspaces.forms import MEMBER_ROLE_CHOICES, MemberAddForm, MemberRoleForm
-from portal.workspaces.helpers import acting_user
-
-
-def field_error(form: BaseForm, exc: WorkspaceRuleError) -> None:
-    """Put a service's refusal on the field it names, or on the form."""
-    field = form[exc.field] if exc.field and exc.field in form else None
-    (field.errors if field is not None else form.form_errors).append(str(exc))
 
 
 def form_page(
@@ -52,7 +45,7 @@ def flags(user: User, workspace: Workspace) -> dict[str, bool]:
 
 def detail_page(workspace: Workspace) -> Any:
     """A workspace with its first members, newest models and reports."""
-    user = acting_user()
+    user = signed_in_user()
     return render_template(
         "workspaces/detail.html",
         workspace=workspace,
@@ -72,7 +65,7 @@ def members_page(
     status: int = 200,
 ) -> Any:
     """One page of a workspace's members, with the forms to change them when allowed."""
-    user = acting_user()
+    user = signed_in_user()
     page_request = parse_page_request(request.args)
     result = list_members(workspace, page_request)
     args = {"per_page": str(page_request.per_page)} if "per_page" in request.args else {}

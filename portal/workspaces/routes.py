@@ -9,27 +9,30 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import BadRequest, Conflict
 
 from portal.extensions import db
-from portal.pagination import parse_page_request
+from portal.models import Workspace, WorkspaceMember
 from portal.security.permissions import Access, Permission, require
-from portal.services.workspaces.access import manages_all
+from portal.services.errors import RuleError
+from portal.services.workspaces.access import get_workspace_for, manages_all
 from portal.services.workspaces.changes import (
     AS_WORDS,
     add_member_by_email,
     change_member_role,
     new_workspace,
+    remove_member,
+    set_archived,
+    transfer_ownership,
     update_workspace,
 )
-from portal.services.workspaces.errors import (
-    WorkspaceArchivedError,
-    WorkspaceConflictError,
-    WorkspaceRuleError,
-)
-from portal.services.workspaces.queries import is_eligible_owner, list_workspaces
+from portal.services.workspaces.errors import WorkspaceConflictError
+from portal.services.workspaces.queries import is_eligible_owner, list_workspaces, member_of
+from portal.web.confirm import confirm
+from portal.web.helpers import committing, form_status, refuse_on_form, signed_in_user
+from portal.web.lists import list_page
+from portal.workspaces.confirmations import ARCHIVE, REMOVE_MEMBER, TRANSFER, UNARCHIVE
 from portal.workspaces.cursor import describe_cursor
 from portal.workspaces.forms import (
     MemberAddForm,
@@ -38,19 +41,7 @@ from portal.workspaces.forms import (
     WorkspaceEditForm,
     WorkspaceFilterForm,
 )
-from portal.workspaces.helpers import (
-    acting_user,
-    managed,
-    member_or_404,
-    request_status,
-    run_change,
-    run_confirmed,
-    to_detail,
-    to_members,
-    viewable,
-)
-from portal.workspaces.pages import detail_page, field_error, form_page, members_page
-from portal.workspaces.steps import archive_step, remove_step, transfer_step, unarchive_step
+from portal.workspaces.pages import detail_page, form_page, members_page
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
 
@@ -61,39 +52,54 @@ def template_helpers() -> dict[str, object]:
     return {"describe_cursor": describe_cursor}
 
 
+def _viewable(workspace_id: uuid.UUID) -> Workspace:
+    """The workspace if the user may see it (404 otherwise)."""
+    return get_workspace_for(signed_in_user(), workspace_id, "view")
+
+
+def _managed(workspace_id: uuid.UUID, *, allow_archived: bool = False) -> Workspace:
+    """The workspace if the user may manage it: 404 / 403, and 409 when archived."""
+    return get_workspace_for(
+        signed_in_user(), workspace_id, "manage", allow_archived=allow_archived
+    )
+
+
+def _member(workspace: Workspace, member_id: uuid.UUID) -> WorkspaceMember:
+    """The membership ``member_id`` of this workspace (404 for another workspace's)."""
+    member = member_of(workspace, member_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _to(endpoint: str, workspace_id: uuid.UUID) -> ResponseReturnValue:
+    return redirect(url_for(endpoint, workspace_id=workspace_id), 303)
+
+
 @bp.get("")
 @require(Access.SIGNED_IN)
 def index() -> ResponseReturnValue:
     """Search, filter and page through the workspaces the user may see."""
     form = WorkspaceFilterForm(formdata=request.args)
-    if not form.validate():
-        raise BadRequest(description=form.first_error())
-    page_request = parse_page_request(request.args)
-    result = list_workspaces(
-        acting_user(),
-        form.filters(),
-        page_request,
-        sort=form.sort.data,
-        descending=form.order.data == "desc",
+    return list_page(
+        "workspaces/index.html",
+        form,
+        lambda page: list_workspaces(signed_in_user(), form.filters(), page, **form.ordering()),
     )
-    args = form.link_args()
-    if "per_page" in request.args:
-        args["per_page"] = str(page_request.per_page)
-    return render_template("workspaces/index.html", form=form, result=result, args=args)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @require(Permission.WORKSPACES_CREATE)
 def new() -> ResponseReturnValue:
     """Create a workspace: an Admin names the owning PI; a PI owns what they create."""
-    actor = acting_user()
+    actor = signed_in_user()
     form = WorkspaceCreateForm()
     if not manages_all(actor):
         del form.owner_email
     elif not form.is_submitted() and is_eligible_owner(actor):
         form.owner_email.data = actor.email
     if not form.validate_on_submit():
-        return form_page(form, status=request_status())
+        return form_page(form, status=form_status())
     try:
         workspace = new_workspace(
             name=form.name.data,
@@ -102,30 +108,28 @@ def new() -> ResponseReturnValue:
             owner_email=form.owner_email.data if "owner_email" in form else None,
             actor=actor,
         )
-    except WorkspaceRuleError as exc:
-        db.session.rollback()
-        field_error(form, exc)
-        return form_page(form, status=400)
+    except RuleError as exc:
+        return form_page(form, status=refuse_on_form(form, exc))
     db.session.commit()
     flash(f"Created {workspace.name}.", "success")
-    return to_detail(workspace.id)
+    return _to("workspaces.detail", workspace.id)
 
 
 @bp.get("/<uuid:workspace_id>")
 @require(Access.SIGNED_IN)
 def detail(workspace_id: uuid.UUID) -> ResponseReturnValue:
     """A workspace: its members, newest models and reports, and a link to its history."""
-    return detail_page(viewable(workspace_id))
+    return detail_page(_viewable(workspace_id))
 
 
 @bp.route("/<uuid:workspace_id>/edit", methods=["GET", "POST"])
 @require(Permission.WORKSPACES_MANAGE)
 def edit(workspace_id: uuid.UUID) -> ResponseReturnValue:
     """Change name, description and settings (refused if someone changed them meanwhile)."""
-    workspace = managed(workspace_id)
+    workspace = _managed(workspace_id)
     form = WorkspaceEditForm(obj=workspace)
     if not form.validate_on_submit():
-        return form_page(form, workspace, request_status())
+        return form_page(form, workspace, form_status())
     try:
         changed = update_workspace(
             workspace,
@@ -133,92 +137,102 @@ def edit(workspace_id: uuid.UUID) -> ResponseReturnValue:
             description=form.description.data or "",
             settings=form.settings.object,
             expected_version=form.version.data,
-            actor=acting_user(),
+            actor=signed_in_user(),
         )
     except WorkspaceConflictError as exc:
-        db.session.rollback()  # reloads the workspace as it is now, to show its values
-        form.form_errors.append(str(exc))
+        status = refuse_on_form(form, exc)  # the rollback reloads the workspace as it is now
         form.rebase(workspace.version)
-        return form_page(form, workspace, 409, conflict=True)
-    except WorkspaceArchivedError as exc:
-        db.session.rollback()
-        raise Conflict(str(exc)) from exc
+        return form_page(form, workspace, status, conflict=True)
     db.session.commit()
     flash(f"Saved {workspace.name}." if changed else "Nothing changed.", "success")
-    return to_detail(workspace_id)
+    return _to("workspaces.detail", workspace_id)
 
 
 @bp.route("/<uuid:workspace_id>/archive", methods=["GET", "POST"])
 @require(Permission.WORKSPACES_MANAGE)
 def archive(workspace_id: uuid.UUID) -> ResponseReturnValue:
     """Archive a workspace (typing its short name): it becomes read-only."""
-    return run_confirmed(archive_step(managed(workspace_id)))
+    workspace = _managed(workspace_id)
+    back = url_for("workspaces.detail", workspace_id=workspace.id)
+    step = ARCHIVE.filled(back=back, name=workspace.name, slug=workspace.slug)
+    return confirm(step, lambda: set_archived(workspace, True, actor=signed_in_user()))
 
 
 @bp.route("/<uuid:workspace_id>/unarchive", methods=["GET", "POST"])
 @require(Permission.WORKSPACES_MANAGE)
 def unarchive(workspace_id: uuid.UUID) -> ResponseReturnValue:
     """Open an archived workspace for changes again."""
-    return run_confirmed(unarchive_step(managed(workspace_id, allow_archived=True)))
+    workspace = _managed(workspace_id, allow_archived=True)
+    step = UNARCHIVE.filled(
+        back=url_for("workspaces.detail", workspace_id=workspace.id), name=workspace.name
+    )
+    return confirm(step, lambda: set_archived(workspace, False, actor=signed_in_user()))
 
 
 @bp.get("/<uuid:workspace_id>/members")
 @require(Access.SIGNED_IN)
 def members(workspace_id: uuid.UUID) -> ResponseReturnValue:
     """A workspace's members with their roles and last positions (the forms if allowed)."""
-    return members_page(viewable(workspace_id))
+    return members_page(_viewable(workspace_id))
 
 
 @bp.post("/<uuid:workspace_id>/members")
 @require(Permission.WORKSPACES_MANAGE)
 def add_member(workspace_id: uuid.UUID) -> ResponseReturnValue:
     """Add a person by email as an editor or a viewer."""
-    workspace = managed(workspace_id)
+    workspace = _managed(workspace_id)
     form = MemberAddForm()
     if not form.validate_on_submit():
         return members_page(workspace, add_form=form, status=400)
     try:
         member = add_member_by_email(
-            workspace, form.email.data, role=form.role.data, actor=acting_user()
+            workspace, form.email.data, role=form.role.data, actor=signed_in_user()
         )
-    except WorkspaceArchivedError as exc:
-        db.session.rollback()
-        raise Conflict(str(exc)) from exc
-    except WorkspaceRuleError as exc:
-        db.session.rollback()
-        field_error(form, exc)
-        return members_page(workspace, add_form=form, status=400)
+    except RuleError as exc:
+        return members_page(workspace, add_form=form, status=refuse_on_form(form, exc))
     db.session.commit()
     flash(f"{member.user.email} joined {workspace.name} as {member.role}.", "success")
-    return to_members(workspace_id)
+    return _to("workspaces.members", workspace_id)
 
 
 @bp.post("/<uuid:workspace_id>/members/<uuid:member_id>/role")
 @require(Permission.WORKSPACES_MANAGE)
 def member_role(workspace_id: uuid.UUID, member_id: uuid.UUID) -> ResponseReturnValue:
     """Make a member an editor or a viewer."""
-    workspace = managed(workspace_id)
-    member = member_or_404(workspace, member_id)
+    workspace = _managed(workspace_id)
+    member = _member(workspace, member_id)
     form = MemberRoleForm()
     if not form.validate_on_submit():
         return members_page(workspace, role_form=form, status=400)
     email, role = member.user.email, form.role.data
-    if run_change(lambda: change_member_role(member, role, actor=acting_user())):
+    with committing() as change:
+        change_member_role(member, role, actor=signed_in_user())
+    if change.ok:
         flash(f"{email} is now {AS_WORDS[role]}.", "success")
-    return to_members(workspace_id)
+    return _to("workspaces.members", workspace_id)
 
 
 @bp.route("/<uuid:workspace_id>/members/<uuid:member_id>/remove", methods=["GET", "POST"])
 @require(Permission.WORKSPACES_MANAGE)
 def remove(workspace_id: uuid.UUID, member_id: uuid.UUID) -> ResponseReturnValue:
     """Remove a member (never the owner), after confirmation."""
-    workspace = managed(workspace_id)
-    return run_confirmed(remove_step(workspace, member_or_404(workspace, member_id)))
+    workspace = _managed(workspace_id)
+    member = _member(workspace, member_id)
+    back = url_for("workspaces.members", workspace_id=workspace.id)
+    step = REMOVE_MEMBER.filled(back=back, name=workspace.name, email=member.user.email)
+    return confirm(step, lambda: remove_member(member, actor=signed_in_user()))
 
 
 @bp.route("/<uuid:workspace_id>/members/<uuid:member_id>/transfer", methods=["GET", "POST"])
 @require(Permission.WORKSPACES_MANAGE)
 def transfer(workspace_id: uuid.UUID, member_id: uuid.UUID) -> ResponseReturnValue:
     """Make a member who is a PI the owner (typing their email); the old owner edits on."""
-    workspace = managed(workspace_id)
-    return run_confirmed(transfer_step(workspace, member_or_404(workspace, member_id)))
+    workspace = _managed(workspace_id)
+    member = _member(workspace, member_id)
+    step = TRANSFER.filled(
+        back=url_for("workspaces.members", workspace_id=workspace.id),
+        name=workspace.name,
+        email=member.user.email,
+        owner=workspace.owner.email,
+    )
+    return confirm(step, lambda: transfer_ownership(workspace, member, actor=signed_in_user()))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from flask import current_app
 
 from portal.services.reports.kinds import ReportKind
-from portal.services.reports.params import Chunk, ReportRows, RunContext
+from portal.services.reports.rows import Chunk, ReportRows, RunContext
 
 HEADER = ["n", "note"]
 SECRET_DETAIL = "db password=hunter2 at /srv/portal/internal.py"

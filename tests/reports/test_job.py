@@ -15,8 +15,9 @@ from portal.services.reports.errors import ReportRuleError
 from portal.services.reports.files import report_file
 from portal.services.reports.kinds import WORKSPACE_ACTIVITY
 from portal.services.reports.lifecycle import fail_report
-from portal.services.reports.params import Chunk, ReportParams, ReportRows
+from portal.services.reports.params import ReportParams
 from portal.services.reports.requests import request_report, retry_report
+from portal.services.reports.rows import Chunk, ReportRows
 from tests.factories import MemberFactory, ReportFactory
 from tests.reports.helpers import audit_actions, csv_rows, reload, run_job
 from tests.reports.kinds import SECRET_DETAIL, kind_of

@@ -9,12 +9,13 @@ import pytest
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.services import audit
+from portal.services.reports.access_review import EVERYONE_HEADER, MEMBERS_HEADER
+from portal.services.reports.audit_summary import AUDIT_HEADER
 from portal.services.reports.errors import ReportRuleError
 from portal.services.reports.files import PREVIEW_ROWS, neutralise, read_preview
 from portal.services.reports.kinds import ACCESS_REVIEW, AUDIT_SUMMARY, WORKSPACE_ACTIVITY
 from portal.services.reports.params import ReportParams
 from portal.services.reports.requests import request_report
-from portal.services.reports.review_rows import AUDIT_HEADER, EVERYONE_HEADER, MEMBERS_HEADER
 from portal.services.reports.workspace_activity import HEADER as ACTIVITY_HEADER
 from tests.factories import MLModelFactory, ReportFactory, UserFactory, WorkspaceFactory
 from tests.reports.helpers import csv_rows, reload, run_job

@@ -10,7 +10,8 @@ from flask import Flask
 from portal import create_app
 from portal.extensions import db
 from portal.models.base import utcnow
-from portal.services.reports.lifecycle import QUEUE_UNAVAILABLE, fail_report
+from portal.services.queueing import QUEUE_UNAVAILABLE
+from portal.services.reports.lifecycle import fail_report
 from tests.conftest import IsolatedClient, csrf_token_from
 from tests.reports.helpers import (
     audit_actions,

@@ -19,7 +19,7 @@ from portal.services.audit.queries import (
     filtered_events,
 )
 from portal.services.reports.errors import ReportRuleError
-from portal.services.reports.params import Chunk, RawChunk, ReportRows, RunContext, percent
+from portal.services.reports.rows import Chunk, RawChunk, ReportRows, RunContext, percent
 
 FILTER_KEYS = ("actor", "action", "target_type", "target_id", "workspace", "ip", "date_from",
                "date_to")  # fmt: skip

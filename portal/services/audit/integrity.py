@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.models import AuditHead, AuditLog, User
 from portal.services import audit
 from portal.services.audit.head import Head, make_head, newest_known_head
+from portal.services.queueing import enqueue
 from portal.services.system.keys import configured_audit_keys
 
 
@@ -212,3 +213,12 @@ def purge_before(cutoff: datetime, *, actor: User | None = None) -> PurgeResult:
         details={"before": cutoff, "rows": count, "through_seq": seq},
     )
     return PurgeResult(count, seq)
+
+
+VERIFY_JOB = "portal.jobs.maintenance.verify_audit_chain"
+
+
+def queue_verification(actor: User) -> str | None:
+    """Queue a walk of the whole chain (an RQ job, audited when it ends); its job id, or None
+    when the queue is unreachable."""
+    return enqueue("default", VERIFY_JOB, str(actor.id), job_timeout=3600, result_ttl=86400)

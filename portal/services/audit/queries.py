@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, false, func, select
-from werkzeug.exceptions import NotFound
 
 from portal.extensions import db
 from portal.models import AuditLog, User, Workspace
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
 from portal.services.audit import Action
+from portal.services.audit.errors import AuditEventNotFoundError
 
 NEWEST_FIRST = SortKey("audit:seq:desc", (AuditLog.seq,), descending=True)
 # Action filter choices: the fixed vocabulary plus its prefixes (never a DISTINCT scan).
@@ -44,14 +44,14 @@ class AuditPage:
     more: bool
 
 
-def sees_all(user: User) -> bool:
+def sees_whole_trail(user: User) -> bool:
     """Admins read the whole trail; PIs only their own workspaces' events."""
     return user.can(Permission.AUDIT_VIEW_ALL)
 
 
 def scope_condition(user: User) -> ColumnElement[bool] | None:
     """None for the whole trail, else the PI's owned workspaces (or nothing at all)."""
-    if sees_all(user):
+    if sees_whole_trail(user):
         return None
     if user.can(Permission.AUDIT_VIEW_OWN):
         owned = select(Workspace.id).where(Workspace.owner_id == user.id)
@@ -115,7 +115,7 @@ def get_event_for(user: User, event_id: uuid.UUID) -> AuditLog:
     stmt = filtered_events(user, AuditFilters()).where(AuditLog.id == event_id)
     row = db.session.scalar(stmt)
     if row is None:
-        raise NotFound("There is no such event, or it is outside what you may see.")
+        raise AuditEventNotFoundError("There is no such event, or it is outside what you may see.")
     return row
 
 

@@ -7,9 +7,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from flask import abort
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Bundle
 
 from portal.extensions import db
@@ -18,6 +16,7 @@ from portal.models.base import snapshot
 from portal.pagination import Page, PageRequest, SortKey, paginate
 from portal.security.permissions import ALL_PERMISSIONS
 from portal.services import audit
+from portal.services.editing import flush
 from portal.services.identity.errors import RoleRuleError
 from portal.services.identity.last_admin import ADMIN_ROLE
 from portal.tx import lock_for_update
@@ -50,12 +49,14 @@ SORTS: dict[str, SortKey] = {
 }
 
 
-def get_role_or_404(role_id: uuid.UUID) -> Role:
-    """The role with ``role_id``, or a 404."""
-    role = db.session.get(Role, role_id)
-    if role is None:
-        abort(404)
-    return role
+def get_role_by_name(name: str) -> Role | None:
+    """The role called ``name`` (exact), if any."""
+    return db.session.scalar(select(Role).where(Role.name == name))
+
+
+def list_roles() -> list[Role]:
+    """Every role, by name."""
+    return list(db.session.scalars(select(Role).order_by(Role.name)))
 
 
 def permission_groups(values: Iterable[str] = ALL_PERMISSIONS) -> list[tuple[str, list[str]]]:
@@ -162,15 +163,13 @@ def _valid_permissions(values: Iterable[str]) -> list[str]:
     return [p for p in ALL_PERMISSIONS if p in chosen]  # stored in the enum's order
 
 
-def _flush() -> None:
+def _saved() -> None:
     # The service checks names first; this catches a concurrent save of the same name.
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError as exc:
-        raise RoleRuleError(
+    flush(
+        taken=RoleRuleError(
             "Another role with that name was saved meanwhile; choose another name.", field="name"
-        ) from exc
+        )
+    )
 
 
 def create_role(
@@ -190,7 +189,7 @@ def create_role(
         is_builtin=False,
     )
     db.session.add(role)
-    _flush()
+    _saved()
     audit.record(
         audit.Action.ROLE_CREATED,
         target=role,
@@ -252,7 +251,7 @@ def update_role(
         return None
     for key, value in after.items():
         setattr(role, key, value)
-    _flush()
+    _saved()
     details: dict[str, Any] = {"before": before, "after": after}
     if added or removed:
         details.update(permissions_added=added, permissions_removed=removed)

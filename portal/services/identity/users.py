@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import Role, User, UserRole
 from portal.models.base import snapshot
 from portal.security.passwords import hash_password, password_problems
 from portal.services import audit
+from portal.services.editing import flush, update_versioned
 from portal.services.identity.errors import DuplicateEmailError, EditConflictError, UserRuleError
 from portal.services.identity.last_admin import ADMIN_ROLE, is_last_active_admin
 from portal.services.identity.password_links import issue_password_link
@@ -24,7 +23,6 @@ from portal.services.signin.mfa import reset_mfa
 from portal.services.signin.sessions import revoke_all_sessions
 from portal.services.signin.sign_in import find_user_by_email, is_locked, normalise_email
 
-EDITABLE_FIELDS = ("name", "email")
 CONFLICT_MESSAGE = (
     "Someone else changed this user while you were editing. Nothing was saved: "
     "check the current values and submit again."
@@ -40,19 +38,9 @@ class NewAccount:
     link_token: str | None = None
 
 
-def get_role_by_name(name: str) -> Role | None:
-    """The role called ``name`` (exact), if any."""
-    return db.session.scalar(select(Role).where(Role.name == name))
-
-
 def count_users() -> int:
     """How many accounts exist."""
     return db.session.scalar(select(func.count()).select_from(User)) or 0
-
-
-def list_roles() -> list[Role]:
-    """Every role, by name."""
-    return list(db.session.scalars(select(Role).order_by(Role.name)))
 
 
 def generate_one_time_password() -> str:
@@ -60,14 +48,13 @@ def generate_one_time_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def _flush() -> None:
-    """Flush, turning a lost race (version or unique email) into a rule error."""
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise EditConflictError(CONFLICT_MESSAGE) from exc
-    except IntegrityError as exc:
-        raise DuplicateEmailError("An account with this email already exists.") from exc
+def _saved() -> None:
+    """Flush a change of the user (its version checked; a concurrent edit is refused)."""
+    flush(stale=EditConflictError(CONFLICT_MESSAGE))
+
+
+def _email_taken() -> DuplicateEmailError:
+    return DuplicateEmailError("An account with this email already exists.", field="email")
 
 
 def create_user(
@@ -83,7 +70,9 @@ def create_user(
     """Create an active account holding ``roles``."""
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
-        raise DuplicateEmailError(f"An account with the email {email} already exists.")
+        raise DuplicateEmailError(
+            f"An account with the email {email} already exists.", field="email"
+        )
     problems = password_problems(password, email)
     if problems:
         raise UserRuleError(" ".join(problems))
@@ -94,7 +83,7 @@ def create_user(
         must_change_password=must_change_password,
     )
     db.session.add(user)
-    _flush()
+    flush(taken=_email_taken())
     audit.record(
         audit.Action.USER_CREATED,
         target=user,
@@ -136,27 +125,28 @@ def update_user(
 
     Returns the changed fields' new values (empty when nothing changed).
     """
+    wanted = {"name": name.strip(), "email": normalise_email(email)}
     if user.version != expected_version:
         raise EditConflictError(CONFLICT_MESSAGE)
-    before = snapshot(user, EDITABLE_FIELDS)
-    wanted = {"name": name.strip(), "email": normalise_email(email)}
-    changed = {key: value for key, value in wanted.items() if before[key] != value}
-    if not changed:
-        return {}
-    if "email" in changed and find_user_by_email(changed["email"]) is not None:
-        raise DuplicateEmailError(f"An account with the email {changed['email']} already exists.")
-    for key, value in changed.items():
-        setattr(user, key, value)
-    # The UPDATE also checks the old version (version_id_col), so a concurrent edit fails.
-    user.version = expected_version + 1
-    _flush()
-    audit.record(
-        audit.Action.USER_UPDATED,
-        target=user,
-        actor=actor,
-        details={"before": {key: before[key] for key in changed}, "after": changed},
+    if wanted["email"] != user.email and find_user_by_email(wanted["email"]) is not None:
+        raise DuplicateEmailError(
+            f"An account with the email {wanted['email']} already exists.", field="email"
+        )
+    before, after = update_versioned(
+        user,
+        wanted,
+        expected_version=expected_version,
+        stale=EditConflictError(CONFLICT_MESSAGE),
+        taken=_email_taken(),
     )
-    return changed
+    if after:
+        audit.record(
+            audit.Action.USER_UPDATED,
+            target=user,
+            actor=actor,
+            details={"before": before, "after": after},
+        )
+    return after
 
 
 def deactivate_user(user: User, *, actor: User) -> None:
@@ -170,7 +160,7 @@ def deactivate_user(user: User, *, actor: User) -> None:
             "The last active administrator cannot be deactivated: make another administrator first."
         )
     user.is_active = False
-    _flush()
+    _saved()
     audit.record(
         audit.Action.USER_DEACTIVATED,
         target=user,
@@ -185,7 +175,7 @@ def reactivate_user(user: User, *, actor: User) -> None:
     if user.is_active:
         raise UserRuleError(f"{user.email} is already active.")
     user.is_active = True
-    _flush()
+    _saved()
     audit.record(
         audit.Action.USER_REACTIVATED,
         target=user,
@@ -203,7 +193,7 @@ def unlock_user(user: User, *, actor: User) -> None:
     user.locked_until = None
     user.failed_login_count = 0
     user.lockout_count = 0
-    _flush()
+    _saved()
     audit.record(
         audit.Action.USER_UNLOCKED,
         target=user,

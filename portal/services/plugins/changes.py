@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Plugin, PluginVersion, User
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
 from portal.services import audit
+from portal.services.editing import flush
 from portal.services.plugins.errors import DuplicatePluginError, ManifestError, PluginRuleError
 from portal.services.plugins.manifest import (
     config_problems,
@@ -168,12 +168,11 @@ def register_plugin(manifest: Any, *, actor: User) -> Plugin:
     plugin.config = default_config(manifest["config_schema"])
     db.session.add(plugin)
     _add_version(plugin, manifest, actor)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        raise DuplicatePluginError(
+    flush(
+        taken=DuplicatePluginError(
             f"A plugin named {manifest['name']} was registered meanwhile: upgrade it instead.", None
-        ) from exc
+        )
+    )
     after = {"name": plugin.name, "version": plugin.version, "enabled": False}
     _record(
         audit.Action.PLUGIN_REGISTERED,

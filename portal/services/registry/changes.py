@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import MLModel, User, Workspace
 from portal.security.permissions import Permission
 from portal.services import audit
+from portal.services.editing import flush
 from portal.services.json_input import json_kind
 from portal.services.registry.errors import DuplicateVersionError, ModelRuleError, StaleStageError
 from portal.services.workspaces.access import allows
@@ -167,7 +167,7 @@ def register_model(
     check_metrics(metrics)
     existing = find_version(workspace.id, name, version)
     if existing is not None:
-        raise DuplicateVersionError(_duplicate(workspace, name, version, existing))
+        raise DuplicateVersionError(_duplicate(workspace, name, version, existing), field="version")
     model = MLModel(
         workspace_id=workspace.id,
         name=name,
@@ -181,10 +181,8 @@ def register_model(
         created_by_id=actor.id,
     )
     db.session.add(model)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # registered by someone else a moment ago
-        raise DuplicateVersionError(_duplicate(workspace, name, version, None)) from exc
+    # Registered by someone else a moment ago?
+    flush(taken=DuplicateVersionError(_duplicate(workspace, name, version, None), field="version"))
     after = {key: getattr(model, key) for key in ("name", "version", "framework", "task")}
     audit.record(
         audit.Action.MODEL_REGISTERED,

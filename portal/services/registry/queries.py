@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
 from portal.extensions import db
 from portal.models import AuditLog, MLModel, User, Workspace, WorkspaceMember
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.services import audit
-from portal.services.workspaces.access import manages_all, visible_condition
+from portal.services.registry.errors import ModelNotFoundError
+from portal.services.workspaces.access import in_visible_workspaces, manages_all
 
 NOT_FOUND = "There is no such model version, or it is in a workspace you are not a member of."
 HISTORY_LIMIT = 200
@@ -75,7 +75,7 @@ class MetricRow:
 
 def visible_workspaces(user: User) -> list[Workspace]:
     """The workspaces whose models ``user`` may see, by name."""
-    stmt = select(Workspace).where(visible_condition(user, Workspace.id))
+    stmt = select(Workspace).where(in_visible_workspaces(user, Workspace.id))
     return list(db.session.scalars(stmt.order_by(Workspace.name, Workspace.id)))
 
 
@@ -93,10 +93,12 @@ def contributable_workspaces(user: User) -> list[Workspace]:
 def get_visible_model(user: User, model_id: uuid.UUID) -> MLModel:
     """The model version if ``user`` may see it; 404 whether it is unknown or out of reach."""
     model = db.session.scalar(
-        select(MLModel).where(MLModel.id == model_id, visible_condition(user, MLModel.workspace_id))
+        select(MLModel).where(
+            MLModel.id == model_id, in_visible_workspaces(user, MLModel.workspace_id)
+        )
     )
     if model is None:
-        raise NotFound(NOT_FOUND)
+        raise ModelNotFoundError(NOT_FOUND)
     return model
 
 
@@ -107,7 +109,7 @@ def sort_key(sort: str, descending: bool = False) -> SortKey:
 
 def filtered_models(user: User, filters: ModelFilters) -> Select:
     """SELECT of the model versions ``user`` may see that match ``filters`` (unordered)."""
-    stmt = select(MLModel).where(visible_condition(user, MLModel.workspace_id))
+    stmt = select(MLModel).where(in_visible_workspaces(user, MLModel.workspace_id))
     if filters.workspace_id is not None:
         stmt = stmt.where(MLModel.workspace_id == filters.workspace_id)
     if filters.stage:

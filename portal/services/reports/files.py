@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 
-from portal.services.reports.params import Chunk
+from portal.services.reports.rows import Chunk
 
 FOLDER = "reports"
 PREVIEW_ROWS = 50

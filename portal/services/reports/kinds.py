@@ -7,24 +7,26 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
 from portal.models import User, Workspace
 from portal.security.permissions import Permission
 from portal.services.audit.export import audit_export_rows, jsonl_rows
+from portal.services.errors import NotAllowedError, NotFoundError
+from portal.services.reports.access_review import access_review
+from portal.services.reports.audit_summary import audit_summary
 from portal.services.reports.errors import ReportRuleError
-from portal.services.reports.params import (
-    ReportParams,
-    ReportRows,
-    RunContext,
-    check_range,
+from portal.services.reports.params import ReportParams, check_range
+from portal.services.reports.rows import ReportRows, RunContext
+from portal.services.reports.workspace_activity import workspace_activity
+from portal.services.workspaces.access import (
+    Need,
+    get_workspace_for,
+    in_visible_workspaces,
     owned_workspace_ids,
     runs_own_workspaces,
+    sees_all_workspaces,
 )
-from portal.services.reports.review_rows import access_review, audit_summary
-from portal.services.reports.workspace_activity import workspace_activity
-from portal.services.workspaces.access import Need, get_workspace_for, sees_all, visible_condition
 
 # Extra kinds may be added through this config key (a {name: ReportKind} mapping).
 EXTRA_KINDS_CONFIG = "REPORT_EXTRA_KINDS"
@@ -75,13 +77,13 @@ class ReportKind:
             return get_workspace_for(
                 user, params.workspace_id, self.workspace_need(user), allow_archived=True
             )
-        except HTTPException as exc:  # 404 unseen, 403 seen but not owned
+        except (NotFoundError, NotAllowedError) as exc:  # unseen, or seen but not owned
             raise ReportRuleError(NO_SUCH_WORKSPACE) from exc
 
     def workspace_choices(self, user: User) -> list[Workspace]:
         """The workspaces ``user`` may scope this report to, by name."""
         if self.workspace_need(user) == "view":
-            condition = visible_condition(user, Workspace.id)
+            condition = in_visible_workspaces(user, Workspace.id)
         else:
             condition = Workspace.id.in_(owned_workspace_ids(user))
         stmt = select(Workspace).where(condition).order_by(Workspace.name, Workspace.id)
@@ -89,7 +91,9 @@ class ReportKind:
 
 
 def _reviews_access(user: User) -> bool:
-    return user.can(Permission.USERS_VIEW) and (sees_all(user) or runs_own_workspaces(user))
+    return user.can(Permission.USERS_VIEW) and (
+        sees_all_workspaces(user) or runs_own_workspaces(user)
+    )
 
 
 def _reads_audit(user: User) -> bool:
@@ -112,7 +116,7 @@ ACCESS_REVIEW = ReportKind(
     "of the workspaces they own, with their workspace role.",
     dated=False,
     available=_reviews_access,
-    full_scope=sees_all,
+    full_scope=sees_all_workspaces,
     member_need="manage",
     all_labels=("Everyone", "All workspaces I own"),
     build=access_review,
@@ -136,7 +140,7 @@ WORKSPACE_ACTIVITY = ReportKind(
     "audit events of a date range. One workspace, or all you can see.",
     dated=True,
     available=_generates,
-    full_scope=sees_all,
+    full_scope=sees_all_workspaces,
     member_need="view",
     all_labels=("All workspaces", "All workspaces I can see"),
     build=workspace_activity,

@@ -31,7 +31,6 @@ HEARTBEAT_TIMEOUT = timedelta(seconds=60)
 QUEUED_TIMEOUT = timedelta(minutes=10)
 WORKER_STOPPED = "The worker stopped while building this report; retry it."
 JOB_LOST = "The job queue lost this report before a worker started it; retry it."
-QUEUE_UNAVAILABLE = "The job queue is unavailable; try again later."
 # RQ states in which a job will still run (or is running) on its own.
 ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 

@@ -1,23 +1,17 @@
-"""The shapes shared by report kinds, their row generators and the job: parameters, chunks."""
+"""What a report is asked for: an optional workspace, a date range, filters (checked)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, false, select
-
-from portal.models import User, Workspace
-from portal.security.permissions import Permission
 from portal.services.reports.errors import ReportRuleError
 
 # A date range covers at most this many days, both ends included (a leap year fits).
 MAX_RANGE_DAYS = 366
-# Rows per chunk: the job writes, reports progress and beats its heartbeat per chunk.
-CHUNK_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -92,66 +86,3 @@ def parse_params(
     date_from, date_to = _date(raw["from"], "start"), _date(raw["to"], "end")
     check_range(date_from, date_to)
     return ReportParams(workspace_id, date_from, date_to, filters)
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """Some rows of a report and how far the whole report is after them (0-100)."""
-
-    rows: list[Sequence[Any]]
-    progress: int
-
-
-@dataclass(frozen=True)
-class RawChunk:
-    """Bytes of the finished file as the database wrote them (COPY), and rows so far."""
-
-    data: bytes
-    rows: int
-    progress: int
-
-
-@dataclass(frozen=True)
-class ReportRows:
-    """A report's CSV header and its rows, produced lazily in chunks.
-
-    With ``raw`` the chunks are RawChunks: the database formats the file itself (the
-    audit export's COPY), header included.
-    """
-
-    header: list[str]
-    chunks: Iterator[Chunk] | Iterator[RawChunk]
-    raw: bool = False
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """What a row generator gets: who asked (rights as of now), for what, which attempt."""
-
-    report_id: uuid.UUID
-    requester: User
-    params: ReportParams
-    attempt: int
-
-
-def percent(done: int, total: int) -> int:
-    """Progress of ``done`` out of ``total``; 99 at most until the file is in place."""
-    if total <= 0:
-        return 99
-    return min(99, done * 100 // total)
-
-
-def runs_own_workspaces(user: User) -> bool:
-    """True for users who run the workspaces they own (PIs; Admins manage all anyway)."""
-    return user.can(Permission.WORKSPACES_MANAGE)
-
-
-def owned_workspace_ids(user: User) -> Select:
-    """SELECT of the ids of the workspaces ``user`` owns and runs (none without the right)."""
-    stmt = select(Workspace.id).where(Workspace.owner_id == user.id)
-    return stmt if runs_own_workspaces(user) else stmt.where(false())
-
-
-def when(value: datetime | None, never: str = "") -> str:
-    """A UTC timestamp as text for a CSV cell."""
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else never

@@ -7,22 +7,26 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import Conflict, NotFound
 
-from portal.extensions import db, get_queue
+from portal.extensions import db
 from portal.models import Report, User
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
 from portal.services import audit
 from portal.services.audit.export import filters_from
-from portal.services.reports.errors import ReportRuleError
+from portal.services.queueing import QUEUE_UNAVAILABLE, enqueue
+from portal.services.reports.errors import (
+    ReportNotFoundError,
+    ReportNotReadyError,
+    ReportRuleError,
+)
 from portal.services.reports.files import report_file
 from portal.services.reports.kinds import ReportKind, get_kind, output_of
-from portal.services.reports.lifecycle import QUEUE_UNAVAILABLE, fail_report
-from portal.services.reports.params import ReportParams, owned_workspace_ids
+from portal.services.reports.lifecycle import fail_report
+from portal.services.reports.params import ReportParams
+from portal.services.workspaces.access import owned_workspace_ids
 from portal.tx import lock_for_update
 
 log = logging.getLogger(__name__)
@@ -40,7 +44,7 @@ def job_id_for(report_id: uuid.UUID, attempt: int) -> str:
     return f"report-{report_id}-{attempt}"
 
 
-def visible_condition(user: User) -> ColumnElement[bool]:
+def visible_reports(user: User) -> ColumnElement[bool]:
     """Reports ``user`` may see: all (Admin), own plus owned workspaces' (PI), else own."""
     if user.can(Permission.REPORTS_VIEW_ALL):
         return true()
@@ -51,11 +55,9 @@ def visible_condition(user: User) -> ColumnElement[bool]:
 
 def get_report_for(user: User, report_id: uuid.UUID) -> Report:
     """The report if ``user`` may see it; 404 otherwise (its existence is not revealed)."""
-    report = db.session.scalar(
-        select(Report).where(Report.id == report_id, visible_condition(user))
-    )
+    report = db.session.scalar(select(Report).where(Report.id == report_id, visible_reports(user)))
     if report is None:
-        raise NotFound("There is no such report, or it is not yours to see.")
+        raise ReportNotFoundError("There is no such report, or it is not yours to see.")
     return report
 
 
@@ -104,24 +106,22 @@ def request_audit_export(values: dict[str, str], fmt: str, *, actor: User) -> Re
     return report
 
 
-def enqueue_report(report: Report) -> bool:
+def enqueue_report(report: Report) -> str | None:
     """Queue the report's job (after its row is committed); on a Redis failure mark it
-    failed (flushed, audited) and return False, so the caller commits and says so."""
-    try:
-        get_queue("reports").enqueue(
-            JOB_FUNCTION,
-            str(report.id),
-            job_id=report.job_id,
-            job_timeout=JOB_TIMEOUT,
-            result_ttl=RESULT_TTL,
-            failure_ttl=FAILURE_TTL,
-        )
-    except RedisError:
-        log.warning("could not queue report %s: Redis unavailable", report.id, exc_info=True)
+    failed (flushed, audited) and return None, so the caller commits and says so."""
+    job_id = enqueue(
+        "reports",
+        JOB_FUNCTION,
+        str(report.id),
+        job_id=report.job_id,
+        job_timeout=JOB_TIMEOUT,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+    )
+    if job_id is None:
         fail_report(report.id, QUEUE_UNAVAILABLE, job_id=report.job_id)
         db.session.refresh(report)
-        return False
-    return True
+    return job_id
 
 
 def retry_report(report: Report, *, actor: User) -> None:
@@ -147,10 +147,12 @@ def retry_report(report: Report, *, actor: User) -> None:
 def record_download(report: Report, *, actor: User) -> Path:
     """The file of a succeeded report, its download audited (409 if not ready, 404 if gone)."""
     if report.status != "succeeded":
-        raise Conflict("This report has no file yet: it has not succeeded.")
+        raise ReportNotReadyError("This report has no file yet: it has not succeeded.")
     path = report_file(report.id, output_of(report.kind))
     if not path.is_file():
-        raise NotFound("The report's file is missing; retry the report to build it again.")
+        raise ReportNotFoundError(
+            "The report's file is missing; retry the report to build it again."
+        )
     audit.record(
         audit.Action.REPORT_DOWNLOADED,
         target=report,
@@ -180,7 +182,7 @@ class ReportList:
 
 def filtered_reports(user: User, filters: ReportFilters) -> Select:
     """SELECT of the reports ``user`` may see that match ``filters`` (unordered)."""
-    stmt = select(Report).where(visible_condition(user))
+    stmt = select(Report).where(visible_reports(user))
     if filters.mine:
         stmt = stmt.where(Report.requested_by_id == user.id)
     if filters.kind is not None:

@@ -14,8 +14,8 @@ from portal.extensions import db
 from portal.models import AuditLog, MLModel, Report, User, Workspace, WorkspaceMember
 from portal.models.ml_models import MODEL_STAGES
 from portal.models.workspaces import WORKSPACE_ROLES
-from portal.services.reports.params import Chunk, ReportRows, RunContext, percent
-from portal.services.workspaces.access import visible_condition
+from portal.services.reports.rows import Chunk, ReportRows, RunContext, percent
+from portal.services.workspaces.access import in_visible_workspaces
 
 # Workspaces per chunk: each chunk costs four grouped queries over these ids.
 WORKSPACES_PER_CHUNK = 200
@@ -111,5 +111,5 @@ def workspace_activity(ctx: RunContext) -> ReportRows:
     if workspace_id is not None:
         scope: ColumnElement[bool] = Workspace.id == workspace_id
     else:
-        scope = visible_condition(ctx.requester, Workspace.id)
+        scope = in_visible_workspaces(ctx.requester, Workspace.id)
     return ReportRows(HEADER, _chunks(ctx, scope))

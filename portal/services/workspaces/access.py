@@ -10,25 +10,29 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, select, true
-from werkzeug.exceptions import Conflict, Forbidden, NotFound
+from sqlalchemy import ColumnElement, Select, false, select, true
 
 from portal.extensions import db
 from portal.models import User, Workspace, WorkspaceMember
 from portal.security.permissions import Permission
+from portal.services.workspaces.errors import (
+    WorkspaceArchivedError,
+    WorkspaceNotAllowedError,
+    WorkspaceNotFoundError,
+)
 
 Need = Literal["view", "contribute", "manage"]
 ARCHIVED_MESSAGE = "This workspace is archived and read-only. Unarchive it to change anything."
 
 
-def sees_all(user: User) -> bool:
+def sees_all_workspaces(user: User) -> bool:
     """True for users who see every workspace (Admin)."""
     return user.can(Permission.WORKSPACES_VIEW_ALL)
 
 
 def manages_all(user: User) -> bool:
     """True for users who manage every workspace (Admin)."""
-    return sees_all(user) and user.can(Permission.WORKSPACES_MANAGE)
+    return sees_all_workspaces(user) and user.can(Permission.WORKSPACES_MANAGE)
 
 
 def member_workspace_ids(user: User) -> Select:
@@ -36,9 +40,20 @@ def member_workspace_ids(user: User) -> Select:
     return select(WorkspaceMember.workspace_id).where(WorkspaceMember.user_id == user.id)
 
 
-def visible_condition(user: User, column: ColumnElement) -> ColumnElement[bool]:
+def runs_own_workspaces(user: User) -> bool:
+    """True for users who run the workspaces they own (PIs; Admins manage all anyway)."""
+    return user.can(Permission.WORKSPACES_MANAGE)
+
+
+def owned_workspace_ids(user: User) -> Select:
+    """SELECT of the ids of the workspaces ``user`` owns and runs (none without the right)."""
+    stmt = select(Workspace.id).where(Workspace.owner_id == user.id)
+    return stmt if runs_own_workspaces(user) else stmt.where(false())
+
+
+def in_visible_workspaces(user: User, column: ColumnElement) -> ColumnElement[bool]:
     """A WHERE condition restricting ``column`` (a workspace id) to what ``user`` may see."""
-    return true() if sees_all(user) else column.in_(member_workspace_ids(user))
+    return true() if sees_all_workspaces(user) else column.in_(member_workspace_ids(user))
 
 
 def membership(user: User, workspace: Workspace) -> WorkspaceMember | None:
@@ -56,7 +71,7 @@ def allows(user: User, workspace: Workspace, need: Need) -> bool:
         return True
     member = membership(user, workspace)
     if need == "view":
-        return sees_all(user) or member is not None
+        return sees_all_workspaces(user) or member is not None
     if need == "contribute":
         return member is not None and member.role in ("owner", "editor")
     return workspace.owner_id == user.id and user.can(Permission.WORKSPACES_MANAGE)
@@ -65,13 +80,13 @@ def allows(user: User, workspace: Workspace, need: Need) -> bool:
 def get_workspace_for(
     user: User, workspace_id: uuid.UUID, need: Need = "view", *, allow_archived: bool = False
 ) -> Workspace:
-    """The workspace if ``user`` has ``need`` on it: 404 if they may not even see it,
-    403 if they may see but not do it, 409 if it is archived (unless ``allow_archived``)."""
+    """The workspace if ``user`` has ``need`` on it: not found if they may not even see it,
+    not allowed if they may see but not do it, archived (unless ``allow_archived``)."""
     workspace = db.session.get(Workspace, workspace_id)
     if workspace is None or not allows(user, workspace, "view"):
-        raise NotFound("There is no such workspace, or you are not a member of it.")
+        raise WorkspaceNotFoundError("There is no such workspace, or you are not a member of it.")
     if not allows(user, workspace, need):
-        raise Forbidden(f"You may not {need} this workspace.")
+        raise WorkspaceNotAllowedError(f"You may not {need} this workspace.")
     if need != "view" and workspace.is_archived and not allow_archived:
-        raise Conflict(ARCHIVED_MESSAGE)
+        raise WorkspaceArchivedError(ARCHIVED_MESSAGE)
     return workspace

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
-
 from portal.extensions import db
 from portal.models import User, Workspace, WorkspaceMember
-from portal.models.base import snapshot
 from portal.services import audit
+from portal.services.editing import flush, update_versioned
 from portal.services.signin.sign_in import find_user_by_email
 from portal.services.workspaces.access import ARCHIVED_MESSAGE, manages_all, membership
 from portal.services.workspaces.errors import (
@@ -29,21 +26,18 @@ from portal.tx import lock_for_update
 
 MEMBER_ROLES = ("editor", "viewer")  # what can be given; "owner" comes with ownership
 AS_WORDS = {"owner": "the owner", "editor": "an editor", "viewer": "a viewer"}
-EDITABLE_FIELDS = ("name", "description", "settings")
 CONFLICT_MESSAGE = (
     "Someone else changed this workspace while you were editing. Nothing was saved: "
     "check the current values and submit again."
 )
 
 
-def _flush() -> None:
-    """Flush, turning a lost race (version, deleted row, unique key) into a rule error."""
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise WorkspaceConflictError(CONFLICT_MESSAGE) from exc
-    except IntegrityError as exc:
-        raise WorkspaceConflictError("A clashing change was saved meanwhile; try again.") from exc
+def _saved() -> None:
+    """Flush a change (a lost race on the version, a deleted row or a unique key refused)."""
+    flush(
+        stale=WorkspaceConflictError(CONFLICT_MESSAGE),
+        taken=WorkspaceConflictError("A clashing change was saved meanwhile; try again."),
+    )
 
 
 def _lock_open(workspace: Workspace) -> None:
@@ -113,10 +107,8 @@ def create_workspace(
         )
     workspace = Workspace(name=name, slug=slug, description=description, owner=owner, settings={})
     db.session.add(workspace)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # another request took the slug a moment ago
-        raise WorkspaceRuleError(f"The short name {slug!r} is taken.", field="slug") from exc
+    # Another request may have taken the slug a moment ago.
+    flush(taken=WorkspaceRuleError(f"The short name {slug!r} is taken.", field="slug"))
     audit.record(
         audit.Action.WORKSPACE_CREATED,
         target=workspace,
@@ -139,24 +131,21 @@ def update_workspace(
     """Change name, description and settings unless the workspace changed since
     ``expected_version`` was read; returns the changed fields' new values."""
     _lock_open(workspace)
-    if workspace.version != expected_version:
-        raise WorkspaceConflictError(CONFLICT_MESSAGE)
-    before = snapshot(workspace, EDITABLE_FIELDS)
-    wanted = {"name": name, "description": description, "settings": settings}
-    changed = {key: value for key, value in wanted.items() if before[key] != value}
-    if not changed:
-        return {}
-    for key, value in changed.items():
-        setattr(workspace, key, value)
-    workspace.version = expected_version + 1
-    _flush()
-    audit.record(
-        audit.Action.WORKSPACE_UPDATED,
-        target=workspace,
-        actor=actor,
-        details={"before": {key: before[key] for key in changed}, "after": changed},
+    before, after = update_versioned(
+        workspace,
+        {"name": name, "description": description, "settings": settings},
+        expected_version=expected_version,
+        stale=WorkspaceConflictError(CONFLICT_MESSAGE),
+        taken=WorkspaceConflictError("A clashing change was saved meanwhile; try again."),
     )
-    return changed
+    if after:
+        audit.record(
+            audit.Action.WORKSPACE_UPDATED,
+            target=workspace,
+            actor=actor,
+            details={"before": before, "after": after},
+        )
+    return after
 
 
 def set_archived(workspace: Workspace, archived: bool, *, actor: User) -> None:
@@ -167,7 +156,7 @@ def set_archived(workspace: Workspace, archived: bool, *, actor: User) -> None:
         raise WorkspaceRuleError(f"{workspace.name} is {state}.")
     workspace.is_archived = archived
     workspace.version += 1
-    _flush()
+    _saved()
     audit.record(
         audit.Action.WORKSPACE_ARCHIVED if archived else audit.Action.WORKSPACE_UNARCHIVED,
         target=workspace,
@@ -188,7 +177,7 @@ def add_member(
         raise WorkspaceRuleError(f"{user.email} is deactivated.", field="email")
     member = WorkspaceMember(workspace_id=workspace.id, user_id=user.id, role=role)
     db.session.add(member)
-    _flush()
+    _saved()
     audit.record(
         audit.Action.WORKSPACE_MEMBER_ADDED,
         target=member,
@@ -233,7 +222,7 @@ def change_member_role(member: WorkspaceMember, role: str, *, actor: User) -> No
     if before == role:
         raise WorkspaceRuleError(f"{email} is already {AS_WORDS[role]}.")
     member.role = role
-    _flush()
+    _saved()
     audit.record(
         audit.Action.WORKSPACE_MEMBER_ROLE_CHANGED,
         target=member,
@@ -248,7 +237,7 @@ def remove_member(member: WorkspaceMember, *, actor: User) -> None:
     email, member_id, role = member.user.email, member.id, member.role
     workspace_id = member.workspace_id
     db.session.delete(member)
-    _flush()
+    _saved()
     audit.record(
         audit.Action.WORKSPACE_MEMBER_REMOVED,
         target_type="workspace_member",
@@ -275,7 +264,7 @@ def transfer_ownership(workspace: Workspace, member: WorkspaceMember, *, actor: 
     member.role = "owner"
     workspace.owner = new_owner
     workspace.version += 1
-    _flush()
+    _saved()
     audit.record(
         audit.Action.WORKSPACE_OWNER_CHANGED,
         target=workspace,

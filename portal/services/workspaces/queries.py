@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.models import MLModel, Report, User, Workspace, WorkspaceMember
 from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
 from portal.security.permissions import Permission
-from portal.services.workspaces.access import allows, visible_condition
+from portal.services.workspaces.access import allows, in_visible_workspaces
 
 PI_ROLE = "PI"
 SLUG_RE = re.compile(r"[a-z0-9-]{2,100}")
@@ -111,7 +111,7 @@ def sort_key(sort: str, descending: bool = False) -> SortKey:
 
 def visible_workspaces(user: User, filters: WorkspaceFilters) -> Select:
     """SELECT of the workspaces ``user`` may see that match ``filters`` (unordered)."""
-    stmt = select(Workspace).where(visible_condition(user, Workspace.id))
+    stmt = select(Workspace).where(in_visible_workspaces(user, Workspace.id))
     if filters.q:
         stmt = stmt.where(func.lower(Workspace.name).startswith(filters.q.lower(), autoescape=True))
     if filters.status != "all":

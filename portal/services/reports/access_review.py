@@ -1,27 +1,17 @@
-"""Row generators of the access review and the audit summary, chunk by chunk."""
+"""Rows of the access review: who holds access, with roles, MFA and last sign-in."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import AuditLog, User, Workspace, WorkspaceMember
-from portal.security.permissions import Permission
-from portal.services.reports.params import (
-    CHUNK_ROWS,
-    Chunk,
-    ReportRows,
-    RunContext,
-    owned_workspace_ids,
-    percent,
-    when,
-)
-from portal.services.workspaces.access import sees_all
+from portal.models import User, Workspace, WorkspaceMember
+from portal.services.reports.rows import CHUNK_ROWS, Chunk, ReportRows, RunContext, percent, when
+from portal.services.workspaces.access import owned_workspace_ids, sees_all_workspaces
 
 # The reviewer fills in the last column: keep or revoke each person's access.
 EVERYONE_HEADER = [
@@ -48,7 +38,6 @@ MEMBERS_HEADER = [
     "last sign-in (UTC)",
     "decision (keep/revoke)",
 ]
-AUDIT_HEADER = ["date (UTC)", "action", "actor", "events"]
 
 
 def _account(user: User) -> list[str]:
@@ -131,40 +120,10 @@ def _members(workspace_ids: list[uuid.UUID]) -> Iterator[Chunk]:
 
 def access_review(ctx: RunContext) -> ReportRows:
     """Who holds access: everyone (Admin), or the members of the workspaces one owns (PI)."""
-    if ctx.params.workspace_id is None and sees_all(ctx.requester):
+    if ctx.params.workspace_id is None and sees_all_workspaces(ctx.requester):
         return ReportRows(EVERYONE_HEADER, _everyone())
     if ctx.params.workspace_id is not None:
         ids = [ctx.params.workspace_id]
     else:
         ids = list(db.session.scalars(owned_workspace_ids(ctx.requester)))
     return ReportRows(MEMBERS_HEADER, _members(ids))
-
-
-def _audit_days(ctx: RunContext, scope: ColumnElement[bool]) -> Iterator[Chunk]:
-    days = ctx.params.days()
-    actor = func.coalesce(AuditLog.actor_email, "system")
-    for number, day in enumerate(days, start=1):
-        # One day per query: a range scan of ix_audit_logs_created_at, portable to SQLite.
-        start = datetime.combine(day, time.min, tzinfo=UTC)
-        stmt = (
-            select(AuditLog.action, actor, func.count())
-            .where(AuditLog.created_at >= start, AuditLog.created_at < start + timedelta(days=1))
-            .where(scope)
-            .group_by(AuditLog.action, actor)
-            .order_by(AuditLog.action, actor)
-        )
-        label = day.isoformat()
-        rows = [[label, action, who, count] for action, who, count in db.session.execute(stmt)]
-        yield Chunk(rows, percent(number, len(days)))
-
-
-def audit_summary(ctx: RunContext) -> ReportRows:
-    """Audit events per day, action and actor over the range (PI: their workspaces only)."""
-    if ctx.params.workspace_id is not None:
-        scope: ColumnElement[bool] = AuditLog.workspace_id == ctx.params.workspace_id
-    elif ctx.requester.can(Permission.AUDIT_VIEW_ALL):
-        scope = true()
-    else:
-        ids = list(db.session.scalars(owned_workspace_ids(ctx.requester)))
-        scope = AuditLog.workspace_id.in_(ids)
-    return ReportRows(AUDIT_HEADER, _audit_days(ctx, scope))

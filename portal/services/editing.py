@@ -1,0 +1,69 @@
+"""How services write rows: one flush policy, and the optimistic-lock update of a form's edit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.extensions import db
+from portal.models.base import snapshot
+from portal.services.errors import RuleError
+
+
+class Versioned(Protocol):
+    """A row with a ``version`` column checked on UPDATE (SQLAlchemy's ``version_id_col``)."""
+
+    version: int
+
+
+def flush(*, stale: RuleError | None = None, taken: RuleError | None = None) -> None:
+    """Flush the pending changes; a lost race becomes a rule error instead of a crash.
+
+    ``stale``: a versioned UPDATE found the row changed or gone meanwhile. ``taken``: a
+    unique key was taken meanwhile; the flush then runs in a savepoint, so the
+    transaction stays usable. Without the matching error the database's exception rises.
+    """
+    try:
+        if taken is None:
+            db.session.flush()
+        else:
+            with db.session.begin_nested():
+                db.session.flush()
+    except StaleDataError as exc:
+        if stale is None:
+            raise
+        raise stale from exc
+    except IntegrityError as exc:
+        if taken is None:
+            raise
+        raise taken from exc
+
+
+def update_versioned(
+    row: Versioned,
+    wanted: Mapping[str, Any],
+    *,
+    expected_version: int,
+    stale: RuleError,
+    taken: RuleError | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Apply ``wanted`` to ``row`` unless it changed since the form read ``expected_version``.
+
+    Returns the changed fields' old and new values (both empty when nothing changed); the
+    version moves on and the UPDATE checks the old one, so a concurrent edit is refused
+    with ``stale`` too. The caller records the audit row from what it returns.
+    """
+    if row.version != expected_version:
+        raise stale
+    before = snapshot(row, tuple(wanted))
+    after = {key: value for key, value in wanted.items() if before[key] != value}
+    if not after:
+        return {}, {}
+    for key, value in after.items():
+        setattr(row, key, value)
+    row.version = expected_version + 1
+    flush(stale=stale, taken=taken)
+    return {key: before[key] for key in after}, after
