@@ -7,7 +7,6 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,16 +153,6 @@ class CacheManager:
         except RedisError:
             log.warning("cache add failed for %s", namespace, exc_info=True)
             return False
-
-    def get_or_compute(
-        self, namespace: str, key: str, compute: Callable[[], Any], ttl: int | None = None
-    ) -> Any:
-        """The cached JSON value, or ``compute()`` stored for next time (Redis down: computed)."""
-        value = self.get_json(namespace, key)
-        if value is None:
-            value = compute()
-            self.set_json(namespace, key, value, ttl)
-        return value
 
     # The data namespaces' own methods (ids longer or odder than SAFE_ID are hashed).
 
