@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from flask import Flask
 
-from portal.cache import NAMESPACE_TTLS, CacheManager, get_cache
+from portal.cache import NAMESPACE_TTLS, CacheManager, get_cache, remember
 from portal.extensions import get_redis
 
 DAY = 24 * 3600
@@ -62,15 +63,15 @@ def test_unbounded_ids_are_hashed(manager, redis_client):
     assert manager.get_gene_annotation(raw) == {"ok": True}
 
 
-def test_get_or_compute_computes_once(manager):
+def test_get_or_compute_computes_once(app_ctx):
     calls = []
 
     def compute():
         calls.append(1)
         return {"n": len(calls)}
 
-    assert manager.get_or_compute("pathways", "p", compute) == {"n": 1}
-    assert manager.get_or_compute("pathways", "p", compute) == {"n": 1}
+    assert remember("pathways:p", compute, NAMESPACE_TTLS["pathways"]) == {"n": 1}
+    assert remember("pathways:p", compute, NAMESPACE_TTLS["pathways"]) == {"n": 1}
     assert len(calls) == 1
 
 
@@ -141,7 +142,6 @@ def test_redis_down_reads_as_misses(down_redis):
     assert manager.incr("ratelimit", "x") is None
     assert manager.get_int("ratelimit", "x") is None
     assert manager.add("ratelimit", "x", "1") is False
-    assert manager.get_or_compute("pathways", "x", lambda: {"fresh": True}) == {"fresh": True}
     assert manager.ping() is False
     health = manager.health()
     assert (health.ok, health.latency_ms, health.error) == (False, None, "ConnectionError")
@@ -178,6 +178,7 @@ def test_flask_caching_keys_ttls_and_counters(app_ctx, redis_client):
 
 def test_flask_caching_never_raises_when_redis_is_down(down_redis):
     from portal.cache import CountingRedisCache
+    from portal.extensions import cache
 
     backend = CountingRedisCache(down_redis, key_prefix="omniscope:")
     assert backend.get("dashboard:x") is None
@@ -187,6 +188,18 @@ def test_flask_caching_never_raises_when_redis_is_down(down_redis):
     assert backend.delete("dashboard:x") is False
     with pytest.raises(NotImplementedError):
         backend.clear()
+    # The get-or-compute over it: Redis down, the value is computed.
+    down_app = Flask("down")
+    cache.init_app(
+        down_app,
+        config={
+            "CACHE_TYPE": "portal.cache.CountingRedisCache",
+            "CACHE_REDIS_HOST": down_redis,
+            "CACHE_KEY_PREFIX": "omniscope:",
+        },
+    )
+    with down_app.app_context():
+        assert remember("pathways:x", lambda: {"fresh": True}, 60) == {"fresh": True}
 
 
 def test_flask_caching_stores_json_and_never_unpickles(app_ctx, redis_client):

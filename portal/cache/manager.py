@@ -1,4 +1,4 @@
-"""The namespaced Redis cache (the seed's cache manager); failures are logged, never raised."""
+"""The seed's cache manager: namespaced JSON values in Redis; failures logged, never raised."""
 
 from __future__ import annotations
 
@@ -7,33 +7,18 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from flask_caching.backends.rediscache import RedisCache
 from redis import Redis
 from redis.exceptions import RedisError
 
-from portal.extensions import cache, get_redis
+from portal.cache.namespaces import NAMESPACE_TTLS, PREFIX, STATS_NAMESPACE
+from portal.extensions import get_redis
 
 log = logging.getLogger(__name__)
 
-# The seed's TTL policy, in seconds, per namespace.
-NAMESPACE_TTLS: dict[str, int] = {
-    "sessions": 24 * 3600,
-    "genes": 7 * 24 * 3600,
-    "pathways": 7 * 24 * 3600,
-    "papers": 30 * 24 * 3600,
-    "ratelimit": 60,
-    # The portal's own, kept through Flask-Caching (CountingRedisCache below).
-    "dashboard": 30,
-    "principal": 60,
-}
-PREFIX = "omniscope"
-# Hit/miss counters live in ``omniscope:stats:<namespace>`` (not a cache namespace itself).
-STATS_NAMESPACE = "stats"
 SCAN_COUNT = 1000
 MEMORY_SAMPLE = 50
 # Ids of this shape are used as key parts as they are; anything else is hashed first.
@@ -169,16 +154,6 @@ class CacheManager:
             log.warning("cache add failed for %s", namespace, exc_info=True)
             return False
 
-    def get_or_compute(
-        self, namespace: str, key: str, compute: Callable[[], Any], ttl: int | None = None
-    ) -> Any:
-        """The cached JSON value, or ``compute()`` stored for next time (Redis down: computed)."""
-        value = self.get_json(namespace, key)
-        if value is None:
-            value = compute()
-            self.set_json(namespace, key, value, ttl)
-        return value
-
     # The data namespaces' own methods (ids longer or odder than SAFE_ID are hashed).
 
     def get_gene_annotation(self, gene_id: str) -> Any | None:
@@ -296,110 +271,6 @@ class CacheManager:
         except RedisError:
             log.warning("cache flush of %s stopped at %d keys", namespace, removed, exc_info=True)
         return removed
-
-
-def stats_key(namespace: str) -> str:
-    """Where a namespace's lookup and miss counters live."""
-    return f"{PREFIX}:{STATS_NAMESPACE}:{namespace}"
-
-
-class JSONSerializer:
-    """Flask-Caching's values as JSON, never pickles: what Redis holds cannot run code here.
-
-    Integers stay plain digits (Redis INCR works on them); anything else that is not
-    JSON (a pickle an older version stored, say) reads as a miss.
-    """
-
-    def dumps(self, value: Any) -> bytes:
-        if type(value) is int:
-            return str(value).encode("ascii")
-        return json.dumps(value, separators=(",", ":")).encode()
-
-    def loads(self, value: bytes | None) -> Any:
-        if value is None:
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            pass
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-
-
-class CountingRedisCache(RedisCache):
-    """Flask-Caching's Redis backend, counting like the cache manager; errors never raised.
-
-    Flask-Caching's keys are ``<namespace>:<key>`` under the prefix ``omniscope:``, so they
-    follow the seed's key names, and a lookup in a namespace of ``NAMESPACE_TTLS`` counts
-    in the same counters: /system/cache shows, and flushes, them like the manager's own.
-    A Redis failure is logged and reads as a miss (writes return False). Values are JSON.
-    """
-
-    serializer = JSONSerializer()
-
-    def get(self, key: str) -> Any:
-        return self.get_many(key)[0]
-
-    def get_many(self, *keys: str) -> list[Any]:
-        counted = [key.split(":", 1)[0] for key in keys]
-        counted = [ns if ns in NAMESPACE_TTLS else None for ns in counted]
-        try:
-            # One round trip: the values and the lookup counts together.
-            pipe = self._read_client.pipeline(transaction=False)
-            pipe.mget([self._get_prefix() + key for key in keys])
-            for namespace in filter(None, counted):
-                pipe.hincrby(stats_key(namespace), "lookups", 1)
-            raw, *_ = pipe.execute()
-        except RedisError:
-            log.warning("cache get failed for %s", ", ".join(keys), exc_info=True)
-            return [None] * len(keys)
-        values = [self.serializer.loads(value) for value in raw]
-        missed = [ns for ns, value in zip(counted, values, strict=True) if ns and value is None]
-        if missed:
-            try:
-                pipe = self._write_client.pipeline(transaction=False)
-                for namespace in missed:
-                    pipe.hincrby(stats_key(namespace), "misses", 1)
-                pipe.execute()
-            except RedisError:
-                log.debug("cache counter failed", exc_info=True)
-        return values
-
-    def set(self, key: str, value: Any, timeout: int | None = None) -> Any:
-        try:
-            return super().set(key, value, timeout)
-        except (RedisError, TypeError, ValueError):  # unreachable, or not JSON
-            log.warning("cache set failed for %s", key, exc_info=True)
-            return False
-
-    def set_many(self, mapping: dict[str, Any], timeout: int | None = None) -> list[Any]:
-        try:
-            return super().set_many(mapping, timeout)
-        except (RedisError, TypeError, ValueError):
-            log.warning("cache set failed for %s", ", ".join(mapping), exc_info=True)
-            return []
-
-    def delete(self, key: str) -> bool:
-        try:
-            return super().delete(key)
-        except RedisError:
-            log.warning("cache delete failed for %s", key, exc_info=True)
-            return False
-
-    def clear(self) -> bool:
-        """Refused: the prefix is shared with sessions and rate limits (flush a namespace)."""
-        raise NotImplementedError("flush one namespace on /system/cache instead")
-
-
-def remember(key: str, compute: Callable[[], Any], timeout: int) -> Any:
-    """Flask-Caching's value for ``key``, or ``compute()`` stored for ``timeout`` seconds."""
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=timeout)
-    return value
 
 
 def get_cache() -> CacheManager:
