@@ -36,8 +36,6 @@ from portal.cache import CountingRedisCache, JSONSerializer
 from portal.extensions import cache, db, get_redis, login_manager
 from portal.jobs.worker import PortalWorker, ThreadWorker, build_worker
 from portal.models import Role
-from portal.roles.forms import RoleForm
-from portal.services.identity.roles import RoleRuleError
 from portal.services.system.health import migration_heads
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +49,6 @@ PINNED = {
     "_get_current_object": "Werkzeug LocalProxy: test_werkzeug_get_current_object",
     "_is_horse": "RQ BaseWorker: test_rq_is_horse_marks_the_forked_horse",
     "_install_signal_handlers": "RQ BaseWorker: test_rq_work_installs_signal_handlers_by_a_method",
-    "_fields": "WTForms BaseForm: test_wtforms_fields_by_name",
     "_value": "WTForms Field: test_wtforms_value_is_the_text_to_show",
 }
 
@@ -248,19 +245,7 @@ def test_rq_work_installs_signal_handlers_by_a_method(app, redis_client):
     )
 
 
-# --- WTForms: portal/roles/forms.py, templates/_macros/forms.html ----------------------
-
-
-def test_wtforms_fields_by_name(app):
-    with app.test_request_context("/"):
-        form = RoleForm(meta={"csrf": False})
-        assert getattr(form, "_fields", {}).get("name") is form.name, (
-            "wtforms BaseForm._fields no longer maps field names to the bound fields: "
-            "portal/roles/forms.py (RoleForm.add_rule_error) finds the field of a refusal in it"
-        )
-        form.add_rule_error(RoleRuleError("Taken.", field="name"))
-        form.add_rule_error(RoleRuleError("Refused."))
-        assert form.name.errors == ["Taken."] and form.form_errors == ["Refused."]
+# --- WTForms: templates/_macros/forms.html ----------------------
 
 
 def test_wtforms_value_is_the_text_to_show():
