@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -37,15 +38,6 @@ from portal.services.identity.users import (
 )
 from portal.services.signin.sessions import live_sessions
 from portal.services.signin.sign_in import is_locked
-from portal.users.confirmations import (
-    DEACTIVATE,
-    PASSWORD_LINK,
-    REACTIVATE,
-    RESET_MFA,
-    REVOKE_ROLE,
-    REVOKE_SESSIONS,
-    UNLOCK,
-)
 from portal.users.forms import (
     RoleChangeForm,
     UserCreateForm,
@@ -53,7 +45,7 @@ from portal.users.forms import (
     UserFilterForm,
     role_choices,
 )
-from portal.web.confirm import Confirmation, confirm
+from portal.web.confirm import Confirmation, confirm, load_confirmations
 from portal.web.helpers import (
     committing,
     current_session_id,
@@ -65,6 +57,7 @@ from portal.web.helpers import (
 from portal.web.lists import list_page
 
 bp = Blueprint("users", __name__, url_prefix="/users")
+STEPS = load_confirmations(Path(__file__).with_name("confirmations.toml"))
 
 
 def _set_password_url(token: str) -> str:
@@ -80,11 +73,12 @@ def _step(user: User, step: Confirmation, **values: str) -> Confirmation:
 
 
 def _confirm_on(
-    user_id: uuid.UUID, step: Confirmation, change: Callable[..., object], **options: Any
+    user_id: uuid.UUID, action: str, change: Callable[..., object], **options: Any
 ) -> ResponseReturnValue:
-    """The confirmed action ``change(user, actor=..., **options)`` on the user ``user_id``."""
+    """The confirmed ``action``: ``change(user, actor=..., **options)`` on the user."""
     user = load_or_404(User, user_id)
-    return confirm(_step(user, step), lambda: change(user, actor=signed_in_user(), **options))
+    step = _step(user, STEPS[action])
+    return confirm(step, lambda: change(user, actor=signed_in_user(), **options))
 
 
 @bp.get("")
@@ -181,35 +175,35 @@ def edit(user_id: uuid.UUID) -> ResponseReturnValue:
 @require(Permission.USERS_MANAGE)
 def deactivate(user_id: uuid.UUID) -> ResponseReturnValue:
     """Deactivate a user (typed confirmation) and end their sessions."""
-    return _confirm_on(user_id, DEACTIVATE, deactivate_user)
+    return _confirm_on(user_id, "deactivate", deactivate_user)
 
 
 @bp.route("/<uuid:user_id>/reactivate", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def reactivate(user_id: uuid.UUID) -> ResponseReturnValue:
     """Reactivate a deactivated user."""
-    return _confirm_on(user_id, REACTIVATE, reactivate_user)
+    return _confirm_on(user_id, "reactivate", reactivate_user)
 
 
 @bp.route("/<uuid:user_id>/unlock", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def unlock(user_id: uuid.UUID) -> ResponseReturnValue:
     """Lift a lockout and clear the failed sign-in counters."""
-    return _confirm_on(user_id, UNLOCK, unlock_user)
+    return _confirm_on(user_id, "unlock", unlock_user)
 
 
 @bp.route("/<uuid:user_id>/reset-mfa", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def reset_mfa(user_id: uuid.UUID) -> ResponseReturnValue:
     """Clear a user's MFA so they enrol again."""
-    return _confirm_on(user_id, RESET_MFA, reset_user_mfa)
+    return _confirm_on(user_id, "reset_mfa", reset_user_mfa)
 
 
 @bp.route("/<uuid:user_id>/revoke-sessions", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def revoke_sessions(user_id: uuid.UUID) -> ResponseReturnValue:
     """End every session of a user (the acting browser's own is kept)."""
-    return _confirm_on(user_id, REVOKE_SESSIONS, revoke_user_sessions, keep=current_session_id())
+    return _confirm_on(user_id, "revoke_sessions", revoke_user_sessions, keep=current_session_id())
 
 
 @bp.post("/<uuid:user_id>/roles")
@@ -238,7 +232,7 @@ def revoke(user_id: uuid.UUID, role_id: uuid.UUID) -> ResponseReturnValue:
     user, role = load_or_404(User, user_id), load_or_404(Role, role_id)
     if role not in user.roles:
         abort(404)
-    step = _step(user, REVOKE_ROLE, role=role.name)
+    step = _step(user, STEPS["revoke_role"], role=role.name)
     return confirm(step, lambda: revoke_role(user, role, actor=signed_in_user()))
 
 
@@ -247,7 +241,7 @@ def revoke(user_id: uuid.UUID, role_id: uuid.UUID) -> ResponseReturnValue:
 def password_link(user_id: uuid.UUID) -> ResponseReturnValue:
     """Issue a set-password link (earlier links stop working); shown once."""
     user = load_or_404(User, user_id)
-    step = _step(user, PASSWORD_LINK)
+    step = _step(user, STEPS["password_link"])
     form = step.form()
     if not form.validate_on_submit():
         return step.page(form)

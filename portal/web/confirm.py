@@ -1,18 +1,20 @@
 """The one confirmation recipe: a page that says what will happen, then a POST that does it.
 
 A ``Confirmation`` is plain data: what the page says, its button, what is flashed after,
-where Cancel leads. Texts may hold ``{placeholders}`` that ``filled()`` completes, so an
-area can keep its confirmations as constants. The view passes the change to run, so a
-reader sees the service call where it happens::
+where Cancel leads. An area keeps the texts of its confirmations in a TOML file beside its
+routes (``load_confirmations``), with ``{placeholders}`` that ``filled()`` completes. The
+view passes the change to run, so a reader sees the service call where it happens::
 
-    step = ARCHIVE.filled(back=url, name=workspace.name, slug=workspace.slug)
+    step = STEPS["archive"].filled(back=url, name=workspace.name, slug=workspace.slug)
     return confirm(step, lambda: set_archived(workspace, True, actor=signed_in_user()))
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 from flask import flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
@@ -28,7 +30,7 @@ class Confirmation:
     title: str
     message: str
     action: str  # the button's label
-    done: str  # flashed once the change is committed
+    done: str = ""  # flashed once the change is committed
     back: str = ""  # Cancel's URL, and where the POST returns
     danger: bool = False
     typed: str | None = None  # the text to type, for the worst actions
@@ -70,6 +72,18 @@ class Confirmation:
             confirmation_help=help_text,
         )
         return body, status
+
+
+def load_confirmations(path: Path) -> dict[str, Confirmation]:
+    """The confirmations of a TOML file: one table per action, keyed by the action's name."""
+    known = {field.name for field in fields(Confirmation)} - {"back"}
+    with path.open("rb") as file:
+        tables = tomllib.load(file)
+    for name, table in tables.items():
+        unknown = set(table) - known
+        if unknown:
+            raise ValueError(f"{path.name} [{name}]: unknown keys {sorted(unknown)}")
+    return {name: Confirmation(**table) for name, table in tables.items()}
 
 
 def confirm(step: Confirmation, change: Callable[[], object]) -> ResponseReturnValue:

@@ -8,6 +8,7 @@ all). Creating needs ``workspaces.create``; editing, archiving and member change
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -29,10 +30,9 @@ from portal.services.workspaces.changes import (
 )
 from portal.services.workspaces.errors import WorkspaceConflictError
 from portal.services.workspaces.queries import is_eligible_owner, list_workspaces, member_of
-from portal.web.confirm import confirm
+from portal.web.confirm import confirm, load_confirmations
 from portal.web.helpers import committing, form_status, refuse_on_form, signed_in_user
 from portal.web.lists import list_page
-from portal.workspaces.confirmations import ARCHIVE, REMOVE_MEMBER, TRANSFER, UNARCHIVE
 from portal.workspaces.cursor import describe_cursor
 from portal.workspaces.forms import (
     MemberAddForm,
@@ -44,6 +44,7 @@ from portal.workspaces.forms import (
 from portal.workspaces.pages import detail_page, form_page, members_page
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
+STEPS = load_confirmations(Path(__file__).with_name("confirmations.toml"))
 
 
 @bp.context_processor
@@ -154,7 +155,7 @@ def archive(workspace_id: uuid.UUID) -> ResponseReturnValue:
     """Archive a workspace (typing its short name): it becomes read-only."""
     workspace = _managed(workspace_id)
     back = url_for("workspaces.detail", workspace_id=workspace.id)
-    step = ARCHIVE.filled(back=back, name=workspace.name, slug=workspace.slug)
+    step = STEPS["archive"].filled(back=back, name=workspace.name, slug=workspace.slug)
     return confirm(step, lambda: set_archived(workspace, True, actor=signed_in_user()))
 
 
@@ -163,7 +164,7 @@ def archive(workspace_id: uuid.UUID) -> ResponseReturnValue:
 def unarchive(workspace_id: uuid.UUID) -> ResponseReturnValue:
     """Open an archived workspace for changes again."""
     workspace = _managed(workspace_id, allow_archived=True)
-    step = UNARCHIVE.filled(
+    step = STEPS["unarchive"].filled(
         back=url_for("workspaces.detail", workspace_id=workspace.id), name=workspace.name
     )
     return confirm(step, lambda: set_archived(workspace, False, actor=signed_in_user()))
@@ -219,7 +220,7 @@ def remove(workspace_id: uuid.UUID, member_id: uuid.UUID) -> ResponseReturnValue
     workspace = _managed(workspace_id)
     member = _member(workspace, member_id)
     back = url_for("workspaces.members", workspace_id=workspace.id)
-    step = REMOVE_MEMBER.filled(back=back, name=workspace.name, email=member.user.email)
+    step = STEPS["remove_member"].filled(back=back, name=workspace.name, email=member.user.email)
     return confirm(step, lambda: remove_member(member, actor=signed_in_user()))
 
 
@@ -229,7 +230,7 @@ def transfer(workspace_id: uuid.UUID, member_id: uuid.UUID) -> ResponseReturnVal
     """Make a member who is a PI the owner (typing their email); the old owner edits on."""
     workspace = _managed(workspace_id)
     member = _member(workspace, member_id)
-    step = TRANSFER.filled(
+    step = STEPS["transfer"].filled(
         back=url_for("workspaces.members", workspace_id=workspace.id),
         name=workspace.name,
         email=member.user.email,

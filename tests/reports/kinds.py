@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from flask import current_app
 
-from portal.services.reports.kinds import ReportKind
+from portal.services.reports.kinds import Audience, ReportKind
 from portal.services.reports.rows import Chunk, ReportRows, RunContext
 
 HEADER = ["n", "note"]
@@ -56,10 +56,7 @@ def kind_of(name: str, build: object) -> ReportKind:
         title=f"Test {name}",
         description="A test-only kind.",
         dated=False,
-        available=_always,
-        full_scope=_always,
-        member_need="view",
-        all_labels=("All", "All"),
+        audience=Audience(_always, _always, "view", ("All", "All")),
         build=build,  # type: ignore[arg-type]
     )
 

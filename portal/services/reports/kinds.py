@@ -35,6 +35,20 @@ NO_SUCH_WORKSPACE = "There is no such workspace, or you may not report on it."
 
 
 @dataclass(frozen=True)
+class Audience:
+    """Who may request a kind of report, and what they get when no workspace is chosen."""
+
+    # Who may request it at all (checked again when the job runs).
+    may_request: Callable[[User], bool]
+    # Who gets everything when no workspace is chosen (others get their own workspaces).
+    full_scope: Callable[[User], bool]
+    # What a chosen workspace needs of users without full scope: "view" or "manage".
+    member_need: Need
+    # The "no workspace chosen" option: (for full scope, for the others).
+    all_labels: tuple[str, str]
+
+
+@dataclass(frozen=True)
 class ReportKind:
     """A kind of report: what it asks for, who may run it, and how its rows are made."""
 
@@ -43,27 +57,25 @@ class ReportKind:
     description: str
     # Whether the form asks for a date range (every kind may be scoped to one workspace).
     dated: bool
-    # Who may request it at all (checked again when the job runs).
-    available: Callable[[User], bool]
-    # Who gets everything when no workspace is chosen (others get their own workspaces).
-    full_scope: Callable[[User], bool]
-    # What a chosen workspace needs of users without full scope: "view" or "manage".
-    member_need: Need
-    # The "no workspace chosen" option: (for full scope, for the others).
-    all_labels: tuple[str, str]
+    audience: Audience
     build: Callable[[RunContext], ReportRows]
     # The file format ("csv" or "jsonl"), and whether /reports/new offers the kind (the
     # audit exports are started from the audit trail, with its filters).
     output: str = "csv"
     listed: bool = True
 
+    def available(self, user: User) -> bool:
+        """Whether ``user`` may request this kind of report at all."""
+        return self.audience.may_request(user)
+
     def workspace_need(self, user: User) -> Need:
         """What ``user`` needs on a workspace to scope this report to it."""
-        return "view" if self.full_scope(user) else self.member_need
+        return "view" if self.audience.full_scope(user) else self.audience.member_need
 
     def all_label(self, user: User) -> str:
         """How the "no workspace" choice reads for ``user``."""
-        return self.all_labels[0] if self.full_scope(user) else self.all_labels[1]
+        first, others = self.audience.all_labels
+        return first if self.audience.full_scope(user) else others
 
     def check(self, user: User, params: ReportParams) -> Workspace | None:
         """Refuse when ``user`` may not run this report so (at request time and when it runs)."""
@@ -108,53 +120,55 @@ def _generates(user: User) -> bool:
     return user.can(Permission.REPORTS_GENERATE)
 
 
+# Administrators everyone, PIs the members of what they own.
+ACCESS_REVIEWERS = Audience(
+    _reviews_access, sees_all_workspaces, "manage", ("Everyone", "All workspaces I own")
+)
+# Administrators every event, PIs those of what they own.
+AUDIT_READERS = Audience(
+    _reads_audit, _reads_all_audit, "manage", ("All events", "All workspaces I own")
+)
+# Whoever generates reports, on the workspaces they can see.
+GENERATORS = Audience(
+    _generates, sees_all_workspaces, "view", ("All workspaces", "All workspaces I can see")
+)
+
 ACCESS_REVIEW = ReportKind(
-    name="access_review",
-    title="Access review",
-    description="Who holds access, with their roles, MFA status and last sign-in: "
-    "the periodic certification. Administrators get everyone; a PI gets the members "
-    "of the workspaces they own, with their workspace role.",
+    "access_review",
+    "Access review",
+    "Who holds access, with their roles, MFA status and last sign-in: the periodic "
+    "certification. Administrators get everyone; a PI gets the members of the workspaces "
+    "they own, with their workspace role.",
     dated=False,
-    available=_reviews_access,
-    full_scope=sees_all_workspaces,
-    member_need="manage",
-    all_labels=("Everyone", "All workspaces I own"),
+    audience=ACCESS_REVIEWERS,
     build=access_review,
 )
 AUDIT_SUMMARY = ReportKind(
-    name="audit_summary",
-    title="Audit summary",
-    description="Audit events counted per day, action and actor over a date range "
-    "(up to 366 days). A PI sees the events of the workspaces they own.",
+    "audit_summary",
+    "Audit summary",
+    "Audit events counted per day, action and actor over a date range (up to 366 days). "
+    "A PI sees the events of the workspaces they own.",
     dated=True,
-    available=_reads_audit,
-    full_scope=_reads_all_audit,
-    member_need="manage",
-    all_labels=("All events", "All workspaces I own"),
+    audience=AUDIT_READERS,
     build=audit_summary,
 )
 WORKSPACE_ACTIVITY = ReportKind(
-    name="workspace_activity",
-    title="Workspace activity",
-    description="Per workspace: members by role, models by stage, and the reports and "
-    "audit events of a date range. One workspace, or all you can see.",
+    "workspace_activity",
+    "Workspace activity",
+    "Per workspace: members by role, models by stage, and the reports and audit events of "
+    "a date range. One workspace, or all you can see.",
     dated=True,
-    available=_generates,
-    full_scope=sees_all_workspaces,
-    member_need="view",
-    all_labels=("All workspaces", "All workspaces I can see"),
+    audience=GENERATORS,
     build=workspace_activity,
 )
+# Started from the audit trail with its filters, so not offered on /reports/new.
 AUDIT_EXPORTS = tuple(
     ReportKind(
-        name=f"audit_export_{fmt}",
-        title=f"Audit export ({label})",
-        description="The audit events matching the trail's filters, oldest first.",
+        f"audit_export_{fmt}",
+        f"Audit export ({label})",
+        "The audit events matching the trail's filters, oldest first.",
         dated=False,
-        available=_reads_audit,
-        full_scope=_reads_all_audit,
-        member_need="manage",
-        all_labels=("All events", "All workspaces I own"),
+        audience=AUDIT_READERS,
         build=audit_export_rows if fmt == "csv" else jsonl_rows,
         output=fmt,
         listed=False,
