@@ -152,3 +152,22 @@ def capped_count(stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
     limited = stmt.order_by(None).limit(cap + 1).subquery()
     count = db.session.scalar(select(func.count()).select_from(limited)) or 0
     return min(count, cap), count > cap
+
+
+@dataclass(frozen=True)
+class CountedPage:
+    """One keyset page and how many rows match in all (capped: ``more`` when past the cap)."""
+
+    page: Page
+    count: int
+    more: bool
+
+
+def counted_page(
+    stmt: Select, key: SortKey, page_request: PageRequest, *options: Any
+) -> CountedPage:
+    """One page of ``stmt`` in ``key`` order (loader ``options`` on the page's rows only),
+    with the capped count of all its rows."""
+    page = paginate(stmt.options(*options) if options else stmt, key, page_request)
+    count, more = capped_count(stmt)
+    return CountedPage(page, count, more)

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from portal import pagination
 from portal.models.base import utcnow
 from portal.pagination import capped_count
-from portal.services.plugins import changes as plugin_service
 from tests.factories import PluginFactory
 from tests.plugins.helpers import error_detail, text
 
@@ -75,7 +75,7 @@ def test_keyset_pages_forward_and_back_keep_the_filters(client, admin, plugins):
 
 
 def test_the_count_is_capped(client, admin, plugins, monkeypatch):
-    monkeypatch.setattr(plugin_service, "capped_count", lambda stmt: capped_count(stmt, cap=3))
+    monkeypatch.setattr(pagination, "capped_count", lambda stmt: capped_count(stmt, cap=3))
     assert "3+ plugins" in text(client.get("/plugins"))
 
 

@@ -143,10 +143,10 @@ def test_walking_pages_forwards_and_back(client, team, as_user, model_factory):
 
 
 def test_the_count_is_capped(client, team, as_user, model_factory, monkeypatch):
-    from portal.services.registry import queries as ml_model_queries
+    from portal import pagination
 
-    real = ml_model_queries.capped_count
-    monkeypatch.setattr(ml_model_queries, "capped_count", lambda stmt: real(stmt, cap=3))
+    real = pagination.capped_count
+    monkeypatch.setattr(pagination, "capped_count", lambda stmt: real(stmt, cap=3))
     for n in range(5):
         model_factory(workspace=team.ws_a, version=str(n))
     as_user(team.researcher)

@@ -10,7 +10,12 @@ from sqlalchemy import ColumnElement, Select, false, func, select
 
 from portal.extensions import db
 from portal.models import AuditLog, User, Workspace
-from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
+from portal.pagination import (
+    CountedPage,
+    PageRequest,
+    SortKey,
+    counted_page,
+)
 from portal.security.permissions import Permission
 from portal.services.audit import Action
 from portal.services.audit.errors import AuditEventNotFoundError
@@ -35,13 +40,6 @@ class AuditFilters:
     ip: str = ""
     date_from: date | None = None
     date_to: date | None = None
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    page: Page
-    count: int
-    more: bool
 
 
 def sees_whole_trail(user: User) -> bool:
@@ -103,11 +101,9 @@ def filtered_events(user: User, filters: AuditFilters) -> Select:
     return stmt if scope is None else stmt.where(scope)
 
 
-def list_events(user: User, filters: AuditFilters, page_request: PageRequest) -> AuditPage:
+def list_events(user: User, filters: AuditFilters, page_request: PageRequest) -> CountedPage:
     """One page, newest first, and the capped count of matches."""
-    stmt = filtered_events(user, filters)
-    count, more = capped_count(stmt)
-    return AuditPage(paginate(stmt, NEWEST_FIRST, page_request), count, more)
+    return counted_page(filtered_events(user, filters), NEWEST_FIRST, page_request)
 
 
 def get_event_for(user: User, event_id: uuid.UUID) -> AuditLog:

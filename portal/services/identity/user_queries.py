@@ -14,7 +14,12 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import AuditLog, Role, User, UserRole
 from portal.models.base import UTCDateTime, utcnow
-from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
+from portal.pagination import (
+    CountedPage,
+    PageRequest,
+    SortKey,
+    counted_page,
+)
 
 # Accounts that never signed in sort (and filter) as if they last did at this moment.
 NEVER_SIGNED_IN = datetime(1970, 1, 1, tzinfo=UTC)
@@ -40,15 +45,6 @@ class UserFilters:
     locked: bool | None = None
     mfa: bool | None = None
     no_sign_in_since: date | None = None
-
-
-@dataclass(frozen=True)
-class UserList:
-    """One page of users and how many match (capped)."""
-
-    page: Page
-    count: int
-    more: bool
 
 
 def roles_by_ids(ids: Iterable[str | uuid.UUID]) -> list[Role]:
@@ -118,14 +114,10 @@ def list_users(
     *,
     sort: str = "email",
     descending: bool = False,
-) -> UserList:
+) -> CountedPage:
     """One keyset page of matching users (roles loaded) and the capped count of matches."""
-    stmt = filtered_users(filters)
-    page = paginate(
-        stmt.options(selectinload(User.roles)), sort_key(sort, descending), page_request
-    )
-    count, more = capped_count(stmt)
-    return UserList(page, count, more)
+    key = sort_key(sort, descending)
+    return counted_page(filtered_users(filters), key, page_request, selectinload(User.roles))
 
 
 def recent_events(user: User, limit: int = RECENT_EVENTS) -> list[AuditLog]:

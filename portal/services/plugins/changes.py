@@ -10,7 +10,12 @@ from sqlalchemy import ColumnElement, select
 
 from portal.extensions import db
 from portal.models import Plugin, PluginVersion, User
-from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
+from portal.pagination import (
+    CountedPage,
+    PageRequest,
+    SortKey,
+    counted_page,
+)
 from portal.security.permissions import Permission
 from portal.services import audit
 from portal.services.editing import flush
@@ -70,27 +75,17 @@ class VersionChange:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class PluginList:
-    """One page of plugins and how many match (capped)."""
-
-    page: Page
-    count: int
-    more: bool
-
-
 def list_plugins(
     q: str, enabled: bool | None, page_request: PageRequest, *, sort: str, descending: bool
-) -> PluginList:
+) -> CountedPage:
     """One keyset page of plugins whose name starts with ``q``, enabled or not."""
     stmt = select(Plugin)
     if q:
         stmt = stmt.where(Plugin.name.startswith(q.lower(), autoescape=True))
     if enabled is not None:
         stmt = stmt.where(Plugin.is_enabled.is_(enabled))
-    key = SortKey(f"plugins:{sort}:{descending}", SORT_COLUMNS[sort], descending)
-    count, more = capped_count(stmt)
-    return PluginList(paginate(stmt, key, page_request), count, more)
+    key = SortKey.named("plugins", sort, SORT_COLUMNS[sort], descending)
+    return counted_page(stmt, key, page_request)
 
 
 def config_schema_of(plugin: Plugin) -> dict[str, Any]:

@@ -11,7 +11,12 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import AuditLog, MLModel, User, Workspace, WorkspaceMember
-from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
+from portal.pagination import (
+    CountedPage,
+    PageRequest,
+    SortKey,
+    counted_page,
+)
 from portal.services import audit
 from portal.services.registry.errors import ModelNotFoundError
 from portal.services.workspaces.access import in_visible_workspaces, manages_all
@@ -34,15 +39,6 @@ class ModelFilters:
     stage: str | None = None
     framework: str | None = None
     q: str = ""
-
-
-@dataclass(frozen=True)
-class ModelList:
-    """One page of model versions and how many match (capped)."""
-
-    page: Page
-    count: int
-    more: bool
 
 
 @dataclass(frozen=True)
@@ -128,14 +124,10 @@ def list_models(
     *,
     sort: str = "name",
     descending: bool = False,
-) -> ModelList:
+) -> CountedPage:
     """One keyset page of matching versions (workspaces loaded) and the capped count."""
-    stmt = filtered_models(user, filters)
-    page = paginate(
-        stmt.options(selectinload(MLModel.workspace)), sort_key(sort, descending), page_request
-    )
-    count, more = capped_count(stmt)
-    return ModelList(page, count, more)
+    stmt, key = filtered_models(user, filters), sort_key(sort, descending)
+    return counted_page(stmt, key, page_request, selectinload(MLModel.workspace))
 
 
 def version_history(model: MLModel) -> list[MLModel]:

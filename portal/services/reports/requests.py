@@ -12,7 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Report, User
-from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
+from portal.pagination import (
+    CountedPage,
+    PageRequest,
+    SortKey,
+    counted_page,
+)
 from portal.security.permissions import Permission
 from portal.services import audit
 from portal.services.audit.export import filters_from
@@ -171,15 +176,6 @@ class ReportFilters:
     mine: bool = False
 
 
-@dataclass(frozen=True)
-class ReportList:
-    """One page of reports and how many match (capped)."""
-
-    page: Page
-    count: int
-    more: bool
-
-
 def filtered_reports(user: User, filters: ReportFilters) -> Select:
     """SELECT of the reports ``user`` may see that match ``filters`` (unordered)."""
     stmt = select(Report).where(visible_reports(user))
@@ -192,10 +188,7 @@ def filtered_reports(user: User, filters: ReportFilters) -> Select:
     return stmt
 
 
-def list_reports(user: User, filters: ReportFilters, page_request: PageRequest) -> ReportList:
+def list_reports(user: User, filters: ReportFilters, page_request: PageRequest) -> CountedPage:
     """One keyset page of visible reports, newest first, and the capped count of matches."""
-    stmt = filtered_reports(user, filters)
     options = (selectinload(Report.requested_by), selectinload(Report.workspace))
-    page = paginate(stmt.options(*options), NEWEST_FIRST, page_request)
-    count, more = capped_count(stmt)
-    return ReportList(page, count, more)
+    return counted_page(filtered_reports(user, filters), NEWEST_FIRST, page_request, *options)

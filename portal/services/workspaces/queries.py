@@ -14,7 +14,12 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.extensions import db
 from portal.models import MLModel, Report, User, Workspace, WorkspaceMember
-from portal.pagination import Page, PageRequest, SortKey, capped_count, paginate
+from portal.pagination import (
+    CountedPage,
+    PageRequest,
+    SortKey,
+    counted_page,
+)
 from portal.security.permissions import Permission
 from portal.services.workspaces.access import allows, in_visible_workspaces
 
@@ -44,23 +49,11 @@ class WorkspaceFilters:
 
 
 @dataclass(frozen=True)
-class WorkspaceList:
+class WorkspaceList(CountedPage):
     """One page of workspaces, how many match (capped), member counts and the viewer's roles."""
 
-    page: Page
-    count: int
-    more: bool
     member_counts: dict[uuid.UUID, int] = field(default_factory=dict)
     my_roles: dict[uuid.UUID, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class MemberList:
-    """One page of a workspace's members and how many there are (capped)."""
-
-    page: Page
-    count: int
-    more: bool
 
 
 def get_workspace_by_slug(slug: str) -> Workspace | None:
@@ -150,13 +143,12 @@ def list_workspaces(
     descending: bool = False,
 ) -> WorkspaceList:
     """One keyset page of the workspaces ``user`` may see, with the capped count of matches."""
-    stmt = visible_workspaces(user, filters)
-    page = paginate(
-        stmt.options(selectinload(Workspace.owner)), sort_key(sort, descending), page_request
+    stmt, key = visible_workspaces(user, filters), sort_key(sort, descending)
+    listed = counted_page(stmt, key, page_request, selectinload(Workspace.owner))
+    ids = [workspace.id for workspace in listed.page.items]
+    return WorkspaceList(
+        listed.page, listed.count, listed.more, member_counts(ids), roles_of(user, ids)
     )
-    count, more = capped_count(stmt)
-    ids = [workspace.id for workspace in page.items]
-    return WorkspaceList(page, count, more, member_counts(ids), roles_of(user, ids))
 
 
 def _members(workspace: Workspace) -> Select:
@@ -168,12 +160,9 @@ def _members(workspace: Workspace) -> Select:
     )
 
 
-def list_members(workspace: Workspace, page_request: PageRequest) -> MemberList:
+def list_members(workspace: Workspace, page_request: PageRequest) -> CountedPage:
     """One keyset page of a workspace's members by email, users and their roles loaded."""
-    stmt = _members(workspace)
-    page = paginate(stmt, MEMBER_ORDER, page_request)
-    count, more = capped_count(stmt)
-    return MemberList(page, count, more)
+    return counted_page(_members(workspace), MEMBER_ORDER, page_request)
 
 
 def first_members(workspace: Workspace, limit: int = RECENT) -> list[WorkspaceMember]:
