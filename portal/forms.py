@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, FormField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    Field,
+    FieldList,
+    FormField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Email, Length, StopValidation, ValidationError
 
 # No single form value is longer than this, whatever the field (fields set tighter limits).
 MAX_VALUE_CHARS = 100_000
@@ -78,6 +87,51 @@ def search_field(label: str) -> StringField:
     return StringField(
         label,
         validators=[Length(max=MAX_QUERY_CHARS, message="Search for at most 200 characters.")],
+    )
+
+
+def choices_of(options: Mapping[str, str]) -> list[SelectChoice]:
+    """``options`` (value: label) as select choices, in order."""
+    return [SelectChoice(value, label) for value, label in options.items()]
+
+
+def filter_field(
+    label: str,
+    options: Mapping[str, str],
+    invalid: str | None = None,
+    *,
+    default: str = "",
+    offer_any: bool = True,
+) -> SelectField:
+    """A list's select filter: "Any" first (unless ``offer_any`` is off or ``options`` has
+    the empty value), then ``options`` (value: label); ``invalid``: a value not offered."""
+    choices = choices_of(options)
+    if offer_any and "" not in options:
+        choices.insert(0, ANY)
+    extra = {"invalid_choice_message": invalid} if invalid else {}
+    return SelectField(label, choices=choices, default=default, **extra)
+
+
+def sort_field(options: Mapping[str, str], invalid: str = "Unknown sort order.") -> SelectField:
+    """A list's "Sort by" choice: ``options`` maps sort keys to labels, the first is the default."""
+    return SelectField(
+        "Sort by",
+        choices=choices_of(options),
+        default=next(iter(options)),
+        invalid_choice_message=invalid,
+    )
+
+
+def email_field(label: str, required: str) -> EmailField:
+    """An email address (at most 254 characters); ``required`` says what to enter."""
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(required),
+            Length(max=254),
+            Email("Enter a valid email address."),
+        ],
+        render_kw={"autocomplete": "off"},
     )
 
 

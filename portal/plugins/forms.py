@@ -10,11 +10,12 @@ from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, 
 from wtforms.validators import InputRequired, Length, Regexp, StopValidation
 
 from portal.forms import (
-    ANY,
     BaseForm,
     ListFilterForm,
+    filter_field,
     order_field,
     reject_unsafe_input,
+    sort_field,
     strip_whitespace,
 )
 from portal.services.json_input import JSONInputError, parse_json_object
@@ -192,18 +193,10 @@ class PluginFilterForm(ListFilterForm):
             ),
         ],
     )
-    status = SelectField(
-        "Status",
-        choices=[ANY, SelectChoice("enabled", "Enabled"), SelectChoice("disabled", "Disabled")],
-        default="",
-        invalid_choice_message="Status is enabled or disabled.",
+    status = filter_field(
+        "Status", {"enabled": "Enabled", "disabled": "Disabled"}, "Status is enabled or disabled."
     )
-    sort = SelectField(
-        "Sort by",
-        choices=[SelectChoice("name", "Name"), SelectChoice("updated", "Last updated")],
-        default="name",
-        invalid_choice_message="Sort by name or updated.",
-    )
+    sort = sort_field({"name": "Name", "updated": "Last updated"}, "Sort by name or updated.")
     order = order_field()
 
     def enabled(self) -> bool | None:

@@ -8,7 +8,16 @@ from typing import Any
 from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, ValidationError
 
-from portal.forms import ANY, BaseForm, ListFilterForm, order_field, search_field
+from portal.forms import (
+    ANY,
+    BaseForm,
+    ListFilterForm,
+    choices_of,
+    filter_field,
+    order_field,
+    search_field,
+    sort_field,
+)
 from portal.models import MODEL_STAGES, Workspace
 from portal.services.json_input import JSONInputError, parse_json_object
 from portal.services.registry.changes import (
@@ -30,10 +39,6 @@ STAGE_CHOICES = [SelectChoice(stage, stage.capitalize()) for stage in MODEL_STAG
 def workspace_choices(workspaces: list[Workspace]) -> list[SelectChoice]:
     """A workspace field's options: value the id, label the name."""
     return [SelectChoice(str(w.id), w.name) for w in workspaces]
-
-
-def _labelled(options: dict[str, str]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in options.items()]
 
 
 def _rule(check: Any) -> Any:
@@ -61,18 +66,8 @@ class ModelFilterForm(ListFilterForm):
     stage = SelectField(
         "Stage", choices=[ANY, *STAGE_CHOICES], default="", invalid_choice_message="Unknown stage."
     )
-    framework = SelectField(
-        "Framework",
-        choices=[ANY, *_labelled(FRAMEWORKS)],
-        default="",
-        invalid_choice_message="Unknown framework.",
-    )
-    sort = SelectField(
-        "Sort by",
-        choices=[SelectChoice("name", "Name"), SelectChoice("created", "Registered")],
-        default="name",
-        invalid_choice_message="Sort by name or created.",
-    )
+    framework = filter_field("Framework", FRAMEWORKS, "Unknown framework.")
+    sort = sort_field({"name": "Name", "created": "Registered"}, "Sort by name or created.")
     order = order_field()
 
     def set_workspaces(self, workspaces: list[Workspace]) -> None:
@@ -130,13 +125,13 @@ class ModelRegisterForm(BaseForm):
     )
     framework = SelectField(
         "Framework",
-        choices=[SelectChoice("", "Choose…"), *_labelled(FRAMEWORKS)],
+        choices=[SelectChoice("", "Choose…"), *choices_of(FRAMEWORKS)],
         validators=[DataRequired("Choose a framework.")],
         invalid_choice_message="Choose a framework from the list.",
     )
     task = SelectField(
         "Task",
-        choices=[SelectChoice("", "Choose…"), *_labelled(TASKS)],
+        choices=[SelectChoice("", "Choose…"), *choices_of(TASKS)],
         validators=[DataRequired("Choose a task.")],
         invalid_choice_message="Choose a task from the list.",
     )

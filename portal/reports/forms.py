@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
-from portal.forms import ANY, BaseForm, ListFilterForm
+from portal.forms import ANY, BaseForm, ListFilterForm, filter_field
 from portal.models.base import utcnow
 from portal.models.reports import REPORT_STATUSES
 from portal.services.reports.errors import ReportRuleError
@@ -38,17 +38,9 @@ class ReportFilterForm(ListFilterForm):
     """The list's filters (GET query arguments, so no CSRF)."""
 
     kind = SelectField("Kind", choices=[ANY], default="", invalid_choice_message="No such kind.")
-    status = SelectField(
-        "Status",
-        choices=[ANY, *(SelectChoice(s, s.capitalize()) for s in REPORT_STATUSES)],
-        default="",
-        invalid_choice_message="No such status.",
-    )
-    mine = SelectField(
-        "Requested by",
-        choices=[SelectChoice("", "Anyone I can see"), SelectChoice("yes", "Me")],
-        default="",
-        invalid_choice_message="Choose anyone or me.",
+    status = filter_field("Status", {s: s.capitalize() for s in REPORT_STATUSES}, "No such status.")
+    mine = filter_field(
+        "Requested by", {"": "Anyone I can see", "yes": "Me"}, "Choose anyone or me."
     )
 
     def set_kinds(self, kinds: Sequence[tuple[str, str]]) -> None:

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from wtforms import (
     DateField,
-    EmailField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -15,10 +14,19 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from portal.forms import ANY, BaseForm, ListFilterForm, order_field, search_field
+from portal.forms import (
+    ANY,
+    BaseForm,
+    ListFilterForm,
+    email_field,
+    filter_field,
+    order_field,
+    search_field,
+    sort_field,
+)
 from portal.services.identity.user_queries import UserFilters
 
 if TYPE_CHECKING:
@@ -32,36 +40,16 @@ class UserFilterForm(ListFilterForm):
 
     q = search_field("Email or name starts with")
     role = SelectField("Role", choices=[ANY], default="", invalid_choice_message="No such role.")
-    status = SelectField(
-        "Status",
-        choices=[ANY, SelectChoice("active", "Active"), SelectChoice("deactivated", "Deactivated")],
-        default="",
-    )
-    locked = SelectField(
-        "Locked",
-        choices=[ANY, SelectChoice("yes", "Locked"), SelectChoice("no", "Not locked")],
-        default="",
-    )
-    mfa = SelectField(
-        "MFA",
-        choices=[ANY, SelectChoice("yes", "Enrolled"), SelectChoice("no", "Not enrolled")],
-        default="",
-    )
+    status = filter_field("Status", {"active": "Active", "deactivated": "Deactivated"})
+    locked = filter_field("Locked", {"yes": "Locked", "no": "Not locked"})
+    mfa = filter_field("MFA", {"yes": "Enrolled", "no": "Not enrolled"})
     no_sign_in_since = DateField(
         "No sign-in since",
         validators=[Optional()],
         invalid_value_message="Give the date as YYYY-MM-DD.",
     )
-    sort = SelectField(
-        "Sort by",
-        choices=[
-            SelectChoice("email", "Email"),
-            SelectChoice("name", "Name"),
-            SelectChoice("last_sign_in", "Last sign-in"),
-            SelectChoice("created", "Created"),
-        ],
-        default="email",
-        invalid_choice_message="Unknown sort order.",
+    sort = sort_field(
+        {"email": "Email", "name": "Name", "last_sign_in": "Last sign-in", "created": "Created"}
     )
     order = order_field()
 
@@ -90,15 +78,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class _ProfileForm(BaseForm):
     name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=200)])
-    email = EmailField(
-        "Email",
-        validators=[
-            DataRequired("Enter an email address."),
-            Length(max=254),
-            Email("Enter a valid email address."),
-        ],
-        render_kw={"autocomplete": "off"},
-    )
+    email = email_field("Email", "Enter an email address.")
 
 
 class UserCreateForm(_ProfileForm):

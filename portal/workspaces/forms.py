@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from wtforms import (
-    EmailField,
     Field,
     IntegerField,
     SelectChoice,
@@ -16,7 +15,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     Optional,
@@ -25,7 +23,15 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from portal.forms import BaseForm, ListFilterForm, order_field, search_field
+from portal.forms import (
+    BaseForm,
+    ListFilterForm,
+    email_field,
+    filter_field,
+    order_field,
+    search_field,
+    sort_field,
+)
 from portal.services.json_input import JSONInputError, parse_json_object
 from portal.services.workspaces.queries import WorkspaceFilters
 
@@ -37,22 +43,14 @@ class WorkspaceFilterForm(ListFilterForm):
     """The list's search, filter and order (GET query arguments, so no CSRF)."""
 
     q = search_field("Name starts with")
-    status = SelectField(
+    status = filter_field(
         "Show",
-        choices=[
-            SelectChoice("active", "Active"),
-            SelectChoice("archived", "Archived"),
-            SelectChoice("all", "All"),
-        ],
+        {"active": "Active", "archived": "Archived", "all": "All"},
+        "Show active, archived or all.",
         default="active",
-        invalid_choice_message="Show active, archived or all.",
+        offer_any=False,
     )
-    sort = SelectField(
-        "Sort by",
-        choices=[SelectChoice("name", "Name"), SelectChoice("created", "Created")],
-        default="name",
-        invalid_choice_message="Unknown sort order.",
-    )
+    sort = sort_field({"name": "Name", "created": "Created"})
     order = order_field()
 
     def filters(self) -> WorkspaceFilters:
@@ -91,15 +89,7 @@ class WorkspaceCreateForm(BaseForm):
         ],
     )
     description = _description()
-    owner_email = EmailField(
-        "Owner (a PI's email)",
-        validators=[
-            DataRequired("Enter the email of the PI who will own it."),
-            Length(max=254),
-            Email("Enter a valid email address."),
-        ],
-        render_kw={"autocomplete": "off"},
-    )
+    owner_email = email_field("Owner (a PI's email)", "Enter the email of the PI who will own it.")
 
 
 class SettingsField(TextAreaField):
@@ -157,15 +147,7 @@ def _member_role(label: str) -> SelectField:
 class MemberAddForm(BaseForm):
     """Add a person by email as an editor or a viewer."""
 
-    email = EmailField(
-        "Email",
-        validators=[
-            DataRequired("Enter the person's email."),
-            Length(max=254),
-            Email("Enter a valid email address."),
-        ],
-        render_kw={"autocomplete": "off"},
-    )
+    email = email_field("Email", "Enter the person's email.")
     role = _member_role("Workspace role")
 
 
