@@ -9,7 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
+from portal.models import User
 from portal.models.base import snapshot
+from portal.services import audit
 from portal.services.errors import RuleError
 
 
@@ -47,23 +49,28 @@ def update_versioned(
     wanted: Mapping[str, Any],
     *,
     expected_version: int,
+    action: str,
+    actor: User,
     stale: RuleError,
     taken: RuleError | None = None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Apply ``wanted`` to ``row`` unless it changed since the form read ``expected_version``.
+) -> dict[str, Any]:
+    """Apply ``wanted`` to ``row`` unless it changed since the form read ``expected_version``,
+    and record ``action`` with the changed fields before and after.
 
-    Returns the changed fields' old and new values (both empty when nothing changed); the
-    version moves on and the UPDATE checks the old one, so a concurrent edit is refused
-    with ``stale`` too. The caller records the audit row from what it returns.
+    Returns the changed fields' new values (empty, and nothing recorded, when nothing
+    changed). The version moves on and the UPDATE checks the old one, so a concurrent
+    edit is refused with ``stale`` too.
     """
     if row.version != expected_version:
         raise stale
     before = snapshot(row, tuple(wanted))
     after = {key: value for key, value in wanted.items() if before[key] != value}
     if not after:
-        return {}, {}
+        return {}
     for key, value in after.items():
         setattr(row, key, value)
     row.version = expected_version + 1
     flush(stale=stale, taken=taken)
-    return {key: before[key] for key in after}, after
+    details = {"before": {key: before[key] for key in after}, "after": after}
+    audit.record(action, target=row, actor=actor, details=details)
+    return after

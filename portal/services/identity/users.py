@@ -132,21 +132,15 @@ def update_user(
         raise DuplicateEmailError(
             f"An account with the email {wanted['email']} already exists.", field="email"
         )
-    before, after = update_versioned(
+    return update_versioned(
         user,
         wanted,
         expected_version=expected_version,
+        action=audit.Action.USER_UPDATED,
+        actor=actor,
         stale=EditConflictError(CONFLICT_MESSAGE),
         taken=_email_taken(),
     )
-    if after:
-        audit.record(
-            audit.Action.USER_UPDATED,
-            target=user,
-            actor=actor,
-            details={"before": before, "after": after},
-        )
-    return after
 
 
 def deactivate_user(user: User, *, actor: User) -> None:
@@ -159,14 +153,7 @@ def deactivate_user(user: User, *, actor: User) -> None:
         raise UserRuleError(
             "The last active administrator cannot be deactivated: make another administrator first."
         )
-    user.is_active = False
-    _saved()
-    audit.record(
-        audit.Action.USER_DEACTIVATED,
-        target=user,
-        actor=actor,
-        details={"before": {"is_active": True}, "after": {"is_active": False}},
-    )
+    _set_active(user, False, actor=actor)
     revoke_all_sessions(user, actor=actor, reason="deactivated")
 
 
@@ -174,14 +161,15 @@ def reactivate_user(user: User, *, actor: User) -> None:
     """Let a deactivated user sign in again."""
     if user.is_active:
         raise UserRuleError(f"{user.email} is already active.")
-    user.is_active = True
+    _set_active(user, True, actor=actor)
+
+
+def _set_active(user: User, active: bool, *, actor: User) -> None:
+    user.is_active = active
     _saved()
-    audit.record(
-        audit.Action.USER_REACTIVATED,
-        target=user,
-        actor=actor,
-        details={"before": {"is_active": False}, "after": {"is_active": True}},
-    )
+    action = audit.Action.USER_REACTIVATED if active else audit.Action.USER_DEACTIVATED
+    details = {"before": {"is_active": not active}, "after": {"is_active": active}}
+    audit.record(action, target=user, actor=actor, details=details)
 
 
 def unlock_user(user: User, *, actor: User) -> None:

@@ -57,6 +57,19 @@ def _last_sign_of_life() -> Any:
     return func.coalesce(Report.heartbeat_at, Report.started_at, Report.updated_at)
 
 
+def _record(action: str, row: Any, actor: User | None, **details: Any) -> None:
+    """Record a step of the report's life from its UPDATE's returned (id, workspace, attempt)."""
+    report_id, workspace_id, attempt = row[:3]
+    audit.record(
+        action,
+        target_type="report",
+        target_id=report_id,
+        workspace_id=workspace_id,
+        actor=actor,
+        details={**details, "attempt": attempt},
+    )
+
+
 def claim_report(report_id: uuid.UUID, job_id: str | None) -> Report | None:
     """Mark the report running for this job; None when there is nothing for it to do.
 
@@ -98,15 +111,7 @@ def finish_report(report_id: uuid.UUID, job_id: str | None, row_count: int, path
     )
     if not rows:
         raise ReportLost(str(report_id))
-    _, workspace_id, attempt = rows[0]
-    audit.record(
-        audit.Action.REPORT_SUCCEEDED,
-        target_type="report",
-        target_id=report_id,
-        workspace_id=workspace_id,
-        actor=None,
-        details={"rows": row_count, "attempt": attempt},
-    )
+    _record(audit.Action.REPORT_SUCCEEDED, rows[0], None, rows=row_count)
 
 
 def fail_report(
@@ -117,15 +122,8 @@ def fail_report(
     if job_id is not None:
         conditions.append(Report.job_id == job_id)
     rows = _update(conditions, status="failed", error=message, finished_at=utcnow())
-    for _, workspace_id, attempt in rows:
-        audit.record(
-            audit.Action.REPORT_FAILED,
-            target_type="report",
-            target_id=report_id,
-            workspace_id=workspace_id,
-            actor=actor,
-            details={"error": message, "attempt": attempt},
-        )
+    for row in rows:
+        _record(audit.Action.REPORT_FAILED, row, actor, error=message)
     return bool(rows)
 
 
@@ -170,14 +168,7 @@ def fail_stale_reports(now: datetime | None = None) -> list[uuid.UUID]:
         .execution_options(synchronize_session=False)
     )
     failed = db.session.execute(stmt).all()
-    for report_id, workspace_id, attempt, error in failed:
-        log.warning("report %s failed as stale: %s", report_id, error)
-        audit.record(
-            audit.Action.REPORT_FAILED,
-            target_type="report",
-            target_id=report_id,
-            workspace_id=workspace_id,
-            actor=None,
-            details={"error": error, "attempt": attempt, "stale": True},
-        )
+    for row in failed:
+        log.warning("report %s failed as stale: %s", row.id, row.error)
+        _record(audit.Action.REPORT_FAILED, row, None, error=row.error, stale=True)
     return [row[0] for row in failed]

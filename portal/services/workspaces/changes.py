@@ -131,21 +131,15 @@ def update_workspace(
     """Change name, description and settings unless the workspace changed since
     ``expected_version`` was read; returns the changed fields' new values."""
     _lock_open(workspace)
-    before, after = update_versioned(
+    return update_versioned(
         workspace,
         {"name": name, "description": description, "settings": settings},
         expected_version=expected_version,
+        action=audit.Action.WORKSPACE_UPDATED,
+        actor=actor,
         stale=WorkspaceConflictError(CONFLICT_MESSAGE),
         taken=WorkspaceConflictError("A clashing change was saved meanwhile; try again."),
     )
-    if after:
-        audit.record(
-            audit.Action.WORKSPACE_UPDATED,
-            target=workspace,
-            actor=actor,
-            details={"before": before, "after": after},
-        )
-    return after
 
 
 def set_archived(workspace: Workspace, archived: bool, *, actor: User) -> None:
