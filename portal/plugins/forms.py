@@ -34,15 +34,13 @@ def _too_big(what: str, size: int, limit: int) -> str:
 class JSONTextField(TextAreaField):
     """A JSON document in a text area: kept as typed (line numbers hold), size-checked in bytes.
 
-    ``what`` names it in the NUL and size messages ("The manifest ..."), ``json_name`` in the
-    parser's (``parse_json_object``'s ``field``: "Manifest is not valid JSON ...").
+    ``what`` names it in the NUL and size messages ("The manifest ..."), and capitalised in
+    the parser's (``parse_json_object``'s ``field``: "Manifest is not valid JSON ...").
     """
 
-    def __init__(
-        self, label: str, *, what: str, json_name: str, max_bytes: int, **kwargs: Any
-    ) -> None:
-        super().__init__(label, **kwargs)
-        self.what, self.json_name, self.max_bytes = what, json_name, max_bytes
+    def __init__(self, label: str, *, what: str, max_bytes: int, rows: int, **kwargs: Any) -> None:
+        super().__init__(label, render_kw={"rows": rows}, **kwargs)
+        self.what, self.json_name, self.max_bytes = what, what.capitalize(), max_bytes
 
     def pre_validate(self, form: Any) -> None:
         """Refuse NUL characters and text over ``max_bytes`` before anything parses it."""
@@ -85,11 +83,7 @@ class ManifestForm(_JSONForm):
     """A manifest pasted into the text area or uploaded as a .json file (one of the two)."""
 
     manifest = JSONTextField(
-        "Manifest (JSON)",
-        what="manifest",
-        json_name="Manifest",
-        max_bytes=MANIFEST_MAX_BYTES,
-        render_kw={"rows": 16},
+        "Manifest (JSON)", what="manifest", max_bytes=MANIFEST_MAX_BYTES, rows=16
     )
     manifest_file = FileField("Or upload a .json file", render_kw={"accept": ".json"})
 
@@ -140,11 +134,7 @@ class ConfigForm(_JSONForm):
     """A plugin's configuration as a JSON object."""
 
     config = JSONTextField(
-        "Configuration (JSON object)",
-        what="configuration",
-        json_name="Configuration",
-        max_bytes=CONFIG_MAX_BYTES,
-        render_kw={"rows": 14},
+        "Configuration (JSON object)", what="configuration", max_bytes=CONFIG_MAX_BYTES, rows=14
     )
 
     def validate(self, extra_validators: Any = None) -> bool:

@@ -168,6 +168,18 @@ class ModelRegisterForm(BaseForm):
         """The chosen workspace's id (after validation)."""
         return uuid.UUID(self.workspace.data)
 
+    def values(self) -> dict[str, Any]:
+        """The submitted values, as ``register_model`` takes them."""
+        return {
+            "name": self.name.data,
+            "version": self.version.data,
+            "framework": self.framework.data,
+            "task": self.task.data,
+            "artifact_uri": self.artifact_uri.data,
+            "metrics": self.metrics.parsed,
+            "parameters": self.parameters.parsed,
+        }
+
 
 class StageChangeForm(BaseForm):
     """Move a version to another stage, with a reason and the stage the page showed."""
@@ -207,3 +219,11 @@ class StageChangeForm(BaseForm):
         """Carry ``current`` as the shown stage from now on (after a stale submission)."""
         self.expected_stage.raw_data = None
         self.expected_stage.data = current
+
+    def values(self) -> dict[str, Any]:
+        """The submitted values, as ``change_stage`` takes them."""
+        return {
+            "to_stage": self.stage.data,
+            "reason": self.reason.data,
+            "expected_stage": self.expected_stage.data,
+        }

@@ -82,17 +82,7 @@ def new() -> ResponseReturnValue:
     except RuleError as exc:  # unseen, not a contributor, or archived
         return _render_form(form, refuse_on_form(form, exc, form.workspace))
     try:
-        model = register_model(
-            workspace,
-            name=form.name.data,
-            version=form.version.data,
-            framework=form.framework.data,
-            task=form.task.data,
-            artifact_uri=form.artifact_uri.data,
-            metrics=form.metrics.parsed,
-            parameters=form.parameters.parsed,
-            actor=user,
-        )
+        model = register_model(workspace, **form.values(), actor=user)
     except RuleError as exc:
         return _render_form(form, refuse_on_form(form, exc))
     db.session.commit()
@@ -142,13 +132,7 @@ def stage(model_id: uuid.UUID) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_detail(model, form, 400)
     try:
-        change = change_stage(
-            model,
-            to_stage=form.stage.data,
-            reason=form.reason.data,
-            expected_stage=form.expected_stage.data,
-            actor=user,
-        )
+        change = change_stage(model, **form.values(), actor=user)
     except ModelRuleError as exc:
         db.session.rollback()
         if isinstance(exc, StaleStageError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wtforms import (
     DateField,
@@ -101,6 +101,14 @@ class UserCreateForm(_ProfileForm):
         """Offer these (id, name) roles."""
         self.roles.choices = choices
 
+    def values(self) -> dict[str, Any]:
+        """The submitted values, as ``register_user`` takes them (the roles are looked up)."""
+        return {
+            "email": self.email.data,
+            "name": self.name.data,
+            "send_link": self.credential.data == "link",
+        }
+
 
 class UserEditForm(_ProfileForm):
     """Name and email, with the version the form was rendered from (optimistic locking)."""
@@ -114,6 +122,14 @@ class UserEditForm(_ProfileForm):
         """Carry ``version`` from now on (after a conflict, resubmitting overwrites knowingly)."""
         self.version.raw_data = None
         self.version.data = version
+
+    def values(self) -> dict[str, Any]:
+        """The submitted values, as ``update_user`` takes them."""
+        return {
+            "name": self.name.data,
+            "email": self.email.data,
+            "expected_version": self.version.data,
+        }
 
 
 class RoleChangeForm(BaseForm):

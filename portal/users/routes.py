@@ -108,13 +108,8 @@ def new() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_form(form, status=form_status())
     try:
-        account = register_user(
-            email=form.email.data,
-            name=form.name.data,
-            roles=roles_by_ids(form.roles.data or []),
-            actor=signed_in_user(),
-            send_link=form.credential.data == "link",
-        )
+        roles = roles_by_ids(form.roles.data or [])
+        account = register_user(**form.values(), roles=roles, actor=signed_in_user())
     except RuleError as exc:
         return _render_form(form, status=refuse_on_form(form, exc))
     db.session.commit()
@@ -154,13 +149,7 @@ def edit(user_id: uuid.UUID) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render_form(form, user, form_status())
     try:
-        changed = update_user(
-            user,
-            name=form.name.data,
-            email=form.email.data,
-            expected_version=form.version.data,
-            actor=signed_in_user(),
-        )
+        changed = update_user(user, **form.values(), actor=signed_in_user())
     except RuleError as exc:
         status = refuse_on_form(form, exc)  # the rollback reloads the user as it is now
         if isinstance(exc, EditConflictError):

@@ -91,6 +91,15 @@ class WorkspaceCreateForm(BaseForm):
     description = _description()
     owner_email = email_field("Owner (a PI's email)", "Enter the email of the PI who will own it.")
 
+    def values(self) -> dict[str, Any]:
+        """The submitted values, as ``new_workspace`` takes them."""
+        return {
+            "name": self.name.data,
+            "slug": self.slug.data or None,
+            "description": self.description.data or "",
+            "owner_email": self.owner_email.data if "owner_email" in self else None,
+        }
+
 
 class SettingsField(TextAreaField):
     """JSON text; shown pretty-printed from the stored object."""
@@ -133,6 +142,15 @@ class WorkspaceEditForm(BaseForm):
         """Carry ``version`` from now on (after a conflict, resubmitting overwrites knowingly)."""
         self.version.raw_data = None
         self.version.data = version
+
+    def values(self) -> dict[str, Any]:
+        """The submitted values, as ``update_workspace`` takes them."""
+        return {
+            "name": self.name.data,
+            "description": self.description.data or "",
+            "settings": self.settings.object,
+            "expected_version": self.version.data,
+        }
 
 
 def _member_role(label: str) -> SelectField:

@@ -102,13 +102,7 @@ def new() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return form_page(form, status=form_status())
     try:
-        workspace = new_workspace(
-            name=form.name.data,
-            slug=form.slug.data or None,
-            description=form.description.data or "",
-            owner_email=form.owner_email.data if "owner_email" in form else None,
-            actor=actor,
-        )
+        workspace = new_workspace(**form.values(), actor=actor)
     except RuleError as exc:
         return form_page(form, status=refuse_on_form(form, exc))
     db.session.commit()
@@ -132,14 +126,7 @@ def edit(workspace_id: uuid.UUID) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return form_page(form, workspace, form_status())
     try:
-        changed = update_workspace(
-            workspace,
-            name=form.name.data,
-            description=form.description.data or "",
-            settings=form.settings.object,
-            expected_version=form.version.data,
-            actor=signed_in_user(),
-        )
+        changed = update_workspace(workspace, **form.values(), actor=signed_in_user())
     except WorkspaceConflictError as exc:
         status = refuse_on_form(form, exc)  # the rollback reloads the workspace as it is now
         form.rebase(workspace.version)

@@ -221,14 +221,7 @@ def grant_role(user: User, role: Role, *, actor: User | None) -> bool:
     db.session.add(
         UserRole(user_id=user.id, role_id=role.id, granted_by_id=actor.id if actor else None)
     )
-    db.session.flush()
-    db.session.expire(user, ["roles", "role_links"])
-    audit.record(
-        audit.Action.USER_ROLE_GRANTED,
-        target=user,
-        actor=actor,
-        details={"role": role.name, "role_id": str(role.id)},
-    )
+    _roles_changed(user, role, audit.Action.USER_ROLE_GRANTED, actor)
     return True
 
 
@@ -249,11 +242,12 @@ def revoke_role(user: User, role: Role, *, actor: User) -> None:
             "make another administrator first."
         )
     db.session.delete(link)
+    _roles_changed(user, role, audit.Action.USER_ROLE_REVOKED, actor)
+
+
+def _roles_changed(user: User, role: Role, action: str, actor: User | None) -> None:
+    """Write the grant or revocation, reload the user's roles, and record it."""
     db.session.flush()
     db.session.expire(user, ["roles", "role_links"])
-    audit.record(
-        audit.Action.USER_ROLE_REVOKED,
-        target=user,
-        actor=actor,
-        details={"role": role.name, "role_id": str(role.id)},
-    )
+    details = {"role": role.name, "role_id": str(role.id)}
+    audit.record(action, target=user, actor=actor, details=details)
