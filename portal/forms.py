@@ -11,12 +11,21 @@ from wtforms import (
     Field,
     FieldList,
     FormField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, StopValidation, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
 
 # No single form value is longer than this, whatever the field (fields set tighter limits).
 MAX_VALUE_CHARS = 100_000
@@ -60,6 +69,20 @@ class BaseForm(FlaskForm):
             if not issubclass(unbound_field.field_class, PasswordField):
                 filters.insert(0, strip_whitespace)
             return unbound_field.bind(form=form, validators=validators, filters=filters, **options)
+
+
+class VersionedForm(BaseForm):
+    """An edit form that carries the version it was rendered from (optimistic locking)."""
+
+    version = IntegerField(
+        widget=HiddenInput(),
+        validators=[InputRequired("The form is missing its version; reload the page.")],
+    )
+
+    def rebase(self, version: int) -> None:
+        """Carry ``version`` from now on (after a conflict, resubmitting overwrites knowingly)."""
+        self.version.raw_data = None
+        self.version.data = version
 
 
 class ConfirmForm(BaseForm):

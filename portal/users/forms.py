@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -15,12 +14,13 @@ from wtforms import (
     StringField,
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.forms import (
     ANY,
     BaseForm,
     ListFilterForm,
+    VersionedForm,
     email_field,
     filter_field,
     order_field,
@@ -110,18 +110,8 @@ class UserCreateForm(_ProfileForm):
         }
 
 
-class UserEditForm(_ProfileForm):
+class UserEditForm(VersionedForm, _ProfileForm):
     """Name and email, with the version the form was rendered from (optimistic locking)."""
-
-    version = IntegerField(
-        widget=HiddenInput(),
-        validators=[InputRequired("The form is missing its version; reload the page.")],
-    )
-
-    def rebase(self, version: int) -> None:
-        """Carry ``version`` from now on (after a conflict, resubmitting overwrites knowingly)."""
-        self.version.raw_data = None
-        self.version.data = version
 
     def values(self) -> dict[str, Any]:
         """The submitted values, as ``update_user`` takes them."""

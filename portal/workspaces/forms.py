@@ -7,7 +7,6 @@ from typing import Any
 
 from wtforms import (
     Field,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -15,17 +14,16 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    InputRequired,
     Length,
     Optional,
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput
 
 from portal.forms import (
     BaseForm,
     ListFilterForm,
+    VersionedForm,
     email_field,
     filter_field,
     order_field,
@@ -110,16 +108,12 @@ class SettingsField(TextAreaField):
         self.data = value if isinstance(value, str) else "{}"
 
 
-class WorkspaceEditForm(BaseForm):
+class WorkspaceEditForm(VersionedForm):
     """Name, description and settings, with the version the form was rendered from."""
 
     name = _name()
     description = _description()
     settings = SettingsField("Settings (a JSON object, at most 64 KB)", render_kw={"rows": 10})
-    version = IntegerField(
-        widget=HiddenInput(),
-        validators=[InputRequired("The form is missing its version; reload the page.")],
-    )
 
     def validate_settings(self, field: Field) -> None:
         """A JSON object into ``field.object``; empty text means no settings ({})."""
@@ -137,11 +131,6 @@ class WorkspaceEditForm(BaseForm):
             )
         except JSONInputError as exc:
             raise ValidationError(str(exc)) from exc
-
-    def rebase(self, version: int) -> None:
-        """Carry ``version`` from now on (after a conflict, resubmitting overwrites knowingly)."""
-        self.version.raw_data = None
-        self.version.data = version
 
     def values(self) -> dict[str, Any]:
         """The submitted values, as ``update_workspace`` takes them."""
