@@ -30,9 +30,9 @@ from portal.services.registry.queries import (
     contributable_workspaces,
     get_visible_model,
     list_models,
+    model_versions,
     stage_history,
-    version_history,
-    visible_workspaces,
+    workspace_filter_choices,
 )
 from portal.services.workspaces.access import get_workspace_for
 from portal.services.workspaces.errors import WorkspaceArchivedError
@@ -54,7 +54,7 @@ def index() -> ResponseReturnValue:
     """Search, filter and page through the model versions of one's workspaces."""
     user = signed_in_user()
     form = ModelFilterForm(formdata=request.args)
-    form.set_workspaces(visible_workspaces(user))
+    form.set_workspaces(workspace_filter_choices(user))
     return list_page(
         "registry/index.html",
         form,
@@ -101,7 +101,7 @@ def _render_detail(
         form=form,
         can_stage=may_change_stage(signed_in_user(), model),
         problem=problem,
-        versions=version_history(model),
+        versions=model_versions(model),
         history_limit=HISTORY_LIMIT,
         events=stage_history(model),
         metrics_json=pretty_json(model.metrics),

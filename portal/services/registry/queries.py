@@ -69,7 +69,7 @@ class MetricRow:
         return f"{diff:+d}" if isinstance(diff, int) else f"{diff:+.12g}"
 
 
-def visible_workspaces(user: User) -> list[Workspace]:
+def workspace_filter_choices(user: User) -> list[Workspace]:
     """The workspaces whose models ``user`` may see, by name."""
     stmt = select(Workspace).where(in_visible_workspaces(user, Workspace.id))
     return list(db.session.scalars(stmt.order_by(Workspace.name, Workspace.id)))
@@ -130,7 +130,7 @@ def list_models(
     return counted_page(stmt, key, page_request, selectinload(MLModel.workspace))
 
 
-def version_history(model: MLModel) -> list[MLModel]:
+def model_versions(model: MLModel) -> list[MLModel]:
     """Every version of the model's name in its workspace, newest first."""
     stmt = (
         select(MLModel)
