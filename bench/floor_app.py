@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, jsonify, render_template_string, request
 
+from portal import templating
 from portal.config import load_settings
 from portal.extensions import db
 from portal.models.base import utcnow
@@ -39,6 +40,7 @@ def create_floor_app() -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"prepare_threshold": None}},
     )
     db.init_app(app)
+    templating.init_app(app)
     # The row templates link to detail pages: give url_for endpoints of those names.
     for name, rule, arg in (("users", "/users/", "user_id"), ("audit", "/audit/", "event_id")):
         blueprint = Blueprint(name, __name__)

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import errors, extensions, navigation, request_meta
+from portal import errors, extensions, navigation, request_meta, templating
 from portal.account.routes import bp as account_bp
 from portal.audit.routes import bp as audit_bp
 from portal.auth import session_loader  # noqa: F401  (registers Flask-Login's user loader)
@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     request_meta.init_app(app)
     headers.init_app(app)
     navigation.init_app(app)
+    templating.init_app(app)
     register_blueprints(app)
     errors.register_error_handlers(app)
     register_cli(app)

@@ -39,9 +39,16 @@ def test_detail_shows_roles_mfa_lockout_sessions_and_sign_in(client, admin, user
     page = text(response)
     assert "Tess Target" in page and "target@example.org" in page
     assert 'data-role="Researcher"' in page and 'data-role="Viewer"' in page
-    assert "Enrolled 2024-03-01 09:30 UTC" in page
-    assert "Locked until 2999-01-01 12:00:00 UTC" in page and "10 failed sign-ins" in page
-    assert "2024-05-06 07:08 UTC from 198.51.100.7" in page
+    assert 'Enrolled <time datetime="2024-03-01T09:30:00+00:00">2024-03-01 09:30 UTC</time>' in page
+    assert (
+        'Locked until <time datetime="2999-01-01T12:00:00+00:00">2999-01-01 12:00 UTC</time>'
+        in page
+    )
+    assert "10 failed sign-ins" in page
+    assert (
+        '<time datetime="2024-05-06T07:08:00+00:00">2024-05-06 07:08 UTC</time>'
+        " from 198.51.100.7" in page
+    )
     assert "203.0.113.5" in page and "Firefox/123 &lt;script&gt;" in page
     assert "203.0.113.6" not in page and "203.0.113.7" not in page
     # An administrator sees the actions.
