@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import SQLColumnExpression, select
 
 from portal.extensions import db
 from portal.models import Plugin, PluginVersion, User
@@ -55,7 +55,7 @@ HIGH_RISK = frozenset(
 
 
 # The list's orders; each ends with the id so the values are unique together (keyset pages).
-SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+SORT_COLUMNS: dict[str, tuple[SQLColumnExpression[Any], ...]] = {
     "name": (Plugin.name, Plugin.id),
     "updated": (Plugin.updated_at, Plugin.id),
 }
