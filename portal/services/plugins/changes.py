@@ -251,7 +251,7 @@ def configure_plugin(plugin: Plugin, config: Any, *, actor: User) -> list[str]:
 
 def _install(plugin: Plugin, manifest: dict[str, Any], action: str, actor: User) -> VersionChange:
     """Switch to ``manifest``; disable when the config no longer fits or permissions grew."""
-    before = {"version": plugin.version, "enabled": plugin.is_enabled}
+    before: dict[str, Any] = {"version": plugin.version, "enabled": plugin.is_enabled}
     old_permissions = set(plugin.requested_permissions or [])
     _apply(plugin, manifest)
     change = VersionChange(before["version"], plugin.version)
