@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 import click
 from flask import Flask, current_app
@@ -21,6 +22,9 @@ from portal.services.identity.users import count_users, create_user
 from portal.services.signin.sign_in import find_user_by_email
 from portal.services.system.keys import reencrypt_totp_secrets, rotate_audit_key
 from portal.services.workspaces.changes import add_member, create_workspace, get_workspace_by_slug
+
+if TYPE_CHECKING:
+    from werkzeug.local import LocalProxy
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
@@ -190,7 +194,8 @@ def seed_demo_command() -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker_command(burst: bool) -> None:
     """Run an RQ worker on the portal's queues (each job inside the app context)."""
-    worker = build_worker(current_app._get_current_object())
+    # current_app is a LocalProxy, which Flask types as the Flask it stands for.
+    worker = build_worker(cast("LocalProxy[Flask]", current_app)._get_current_object())
     worker.work(burst=burst, with_scheduler=False)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import Select, SQLColumnExpression, func, select, tuple_
 from werkzeug.exceptions import BadRequest
 
 from portal.extensions import db
@@ -29,12 +29,12 @@ class SortKey:
     """An order for a list: expressions whose values together are unique (end with the id)."""
 
     label: str
-    columns: tuple[ColumnElement[Any], ...]
+    columns: tuple[SQLColumnExpression[Any], ...]
     descending: bool = False
 
     @classmethod
     def named(
-        cls, area: str, sort: str, columns: tuple[ColumnElement[Any], ...], descending: bool
+        cls, area: str, sort: str, columns: tuple[SQLColumnExpression[Any], ...], descending: bool
     ) -> SortKey:
         """A list's order ``sort`` (its cursors carry ``area:sort:direction``)."""
         return cls(f"{area}:{sort}:{'desc' if descending else 'asc'}", columns, descending)

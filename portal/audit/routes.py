@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from redis.exceptions import RedisError
@@ -73,7 +74,8 @@ def target_url(target_type: str | None, target_id: str | None) -> str | None:
     if endpoint is None or endpoint[0] not in current_app.view_functions or not target_id:
         return None
     try:
-        return url_for(endpoint[0], **{endpoint[1]: uuid.UUID(target_id)})
+        values: dict[str, Any] = {endpoint[1]: uuid.UUID(target_id)}
+        return url_for(endpoint[0], **values)
     except ValueError:
         return None
 

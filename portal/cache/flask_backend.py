@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask_caching.backends.rediscache import RedisCache
@@ -56,13 +57,14 @@ class CountingRedisCache(RedisCache):
     A Redis failure is logged and reads as a miss (writes return False). Values are JSON.
     """
 
-    serializer = JSONSerializer()
+    # cachelib types it as its RedisSerializer class but only calls dumps() and loads().
+    serializer = JSONSerializer()  # type: ignore[assignment]
 
     def get(self, key: str) -> Any:
         return self.get_many(key)[0]
 
     def get_many(self, *keys: str) -> list[Any]:
-        counted = [key.split(":", 1)[0] for key in keys]
+        counted: list[str | None] = [key.split(":", 1)[0] for key in keys]
         counted = [ns if ns in NAMESPACE_TTLS else None for ns in counted]
         try:
             # One round trip: the values and the lookup counts together.
@@ -86,14 +88,16 @@ class CountingRedisCache(RedisCache):
                 log.debug("cache counter failed", exc_info=True)
         return values
 
-    def set(self, key: str, value: Any, timeout: int | None = None) -> Any:
+    def set(self, key: str, value: Any, timeout: int | timedelta | None = None) -> Any:
         try:
             return super().set(key, value, timeout)
         except (RedisError, TypeError, ValueError):  # unreachable, or not JSON
             log.warning("cache set failed for %s", key, exc_info=True)
             return False
 
-    def set_many(self, mapping: dict[str, Any], timeout: int | None = None) -> list[Any]:
+    def set_many(
+        self, mapping: dict[str, Any], timeout: int | timedelta | None = None
+    ) -> list[Any]:
         try:
             return super().set_many(mapping, timeout)
         except (RedisError, TypeError, ValueError):

@@ -52,7 +52,7 @@ def _queues(app: Flask) -> list[Queue]:
     return list(app.extensions[QUEUES_EXTENSION].values())
 
 
-def build_worker(app: Flask, cls: type[Worker] | type[SimpleWorker] = PortalWorker) -> Any:
+def build_worker(app: Flask, cls: type[PortalWorker] | type[ThreadWorker] = PortalWorker) -> Any:
     """A worker of ``cls`` on all of the portal's queues, bound to ``app``."""
     worker = cls(_queues(app), connection=app.extensions[REDIS_EXTENSION])
     worker.app = app

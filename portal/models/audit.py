@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.base import JSONType, UTCDateTime, UUIDPrimaryKey, utcnow
 
 
-class AuditLog(UUIDPrimaryKey, db.Model):
+class AuditLog(UUIDPrimaryKey, Model):
     """One recorded event. No foreign keys: a row outlives the user or object it names."""
 
     __tablename__ = "audit_logs"
@@ -43,7 +43,7 @@ class AuditLog(UUIDPrimaryKey, db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """The chain's newest seq and hash: one row, locked by every writer to serialise the chain."""
 
     __tablename__ = "audit_head"

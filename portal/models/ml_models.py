@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.base import JSONType, Timestamps, UUIDPrimaryKey
 from portal.models.users import User
 from portal.models.workspaces import Workspace
@@ -16,7 +16,7 @@ from portal.models.workspaces import Workspace
 MODEL_STAGES = ("draft", "staging", "production", "archived")
 
 
-class MLModel(UUIDPrimaryKey, Timestamps, db.Model):
+class MLModel(UUIDPrimaryKey, Timestamps, Model):
     """One registered version of a model in a workspace."""
 
     __tablename__ = "ml_models"

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.base import JSONType, Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from portal.models.users import User
 
 
-class Plugin(UUIDPrimaryKey, Timestamps, db.Model):
+class Plugin(UUIDPrimaryKey, Timestamps, Model):
     """A registered plugin: manifest, requested permissions, configuration, enabled flag."""
 
     __tablename__ = "plugins"
@@ -40,7 +40,7 @@ class Plugin(UUIDPrimaryKey, Timestamps, db.Model):
     )
 
 
-class PluginVersion(UUIDPrimaryKey, db.Model):
+class PluginVersion(UUIDPrimaryKey, Model):
     """Every manifest a plugin was installed with: its history, and what a downgrade restores."""
 
     __tablename__ = "plugin_versions"

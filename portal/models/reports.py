@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.base import JSONType, Timestamps, UTCDateTime, UUIDPrimaryKey
 from portal.models.users import User
 from portal.models.workspaces import Workspace
@@ -17,7 +17,7 @@ from portal.models.workspaces import Workspace
 REPORT_STATUSES = ("queued", "running", "succeeded", "failed")
 
 
-class Report(UUIDPrimaryKey, Timestamps, db.Model):
+class Report(UUIDPrimaryKey, Timestamps, Model):
     """A report request, its job's progress and its result file."""
 
     __tablename__ = "reports"

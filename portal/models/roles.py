@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.base import JSONType, Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 
 if TYPE_CHECKING:
     from portal.models.users import User
 
 
-class Role(UUIDPrimaryKey, Timestamps, db.Model):
+class Role(UUIDPrimaryKey, Timestamps, Model):
     """A named set of permissions."""
 
     __tablename__ = "roles"
@@ -35,7 +35,7 @@ class Role(UUIDPrimaryKey, Timestamps, db.Model):
 Index("uq_roles_lower_name", func.lower(Role.__table__.c.name), unique=True)
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """A role held by a user, with who granted it and when."""
 
     __tablename__ = "user_roles"

@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.base import UTCDateTime, UUIDPrimaryKey, utcnow
 from portal.models.users import User
 
 
-class UserSession(UUIDPrimaryKey, db.Model):
+class UserSession(UUIDPrimaryKey, Model):
     """One signed-in browser; its id is the session identifier kept in the cookie."""
 
     __tablename__ = "user_sessions"

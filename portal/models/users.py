@@ -9,12 +9,12 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.base import Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from portal.models.roles import Role, UserRole
 
 
-class User(UUIDPrimaryKey, Timestamps, UserMixin, db.Model):
+class User(UUIDPrimaryKey, Timestamps, UserMixin, Model):
     """A person who signs in to the portal."""
 
     __tablename__ = "users"
@@ -104,7 +104,7 @@ Index(
 )
 
 
-class RecoveryCode(UUIDPrimaryKey, db.Model):
+class RecoveryCode(UUIDPrimaryKey, Model):
     """A hashed single-use MFA recovery code."""
 
     __tablename__ = "recovery_codes"
@@ -117,7 +117,7 @@ class RecoveryCode(UUIDPrimaryKey, db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class PasswordToken(UUIDPrimaryKey, db.Model):
+class PasswordToken(UUIDPrimaryKey, Model):
     """A single-use, expiring set-password link; only the token's SHA-256 is stored."""
 
     __tablename__ = "password_tokens"

@@ -18,14 +18,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.base import JSONType, Timestamps, UTCDateTime, UUIDPrimaryKey, utcnow
 from portal.models.users import User
 
 WORKSPACE_ROLES = ("owner", "editor", "viewer")
 
 
-class Workspace(UUIDPrimaryKey, Timestamps, db.Model):
+class Workspace(UUIDPrimaryKey, Timestamps, Model):
     """A shared research workspace run by a PI (its owner)."""
 
     __tablename__ = "workspaces"
@@ -49,7 +49,7 @@ class Workspace(UUIDPrimaryKey, Timestamps, db.Model):
     )
 
 
-class WorkspaceMember(UUIDPrimaryKey, db.Model):
+class WorkspaceMember(UUIDPrimaryKey, Model):
     """A user's membership of a workspace, with their place in it."""
 
     __tablename__ = "workspace_members"

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Select, cast, func, select
+from sqlalchemy import ColumnElement, Date, Select, cast, func, select
 
 from portal.cache import remember
 from portal.extensions import db
@@ -72,7 +72,7 @@ def events_per_day(user: User, days: int = CHART_DAYS) -> list[tuple[str, int]]:
     today = utcnow().date()
     start = datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=utcnow().tzinfo)
     if db.engine.dialect.name == "postgresql":
-        day = cast(func.timezone("UTC", AuditLog.created_at), Date)
+        day: ColumnElement[Any] = cast(func.timezone("UTC", AuditLog.created_at), Date)
     else:  # SQLite keeps UTC wall time as text
         day = func.date(AuditLog.created_at)
     stmt = _scoped_events(

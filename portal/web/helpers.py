@@ -27,7 +27,7 @@ PAGE_REFUSALS = (NotFoundError, NotAllowedError, ConflictError)
 
 def signed_in_user() -> User:
     """The signed-in user (the real object, not Flask-Login's proxy)."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def current_session_id() -> uuid.UUID | None:

@@ -6,8 +6,9 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import date
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import ColumnClause, func, literal_column, select
 
 from portal.extensions import db
 from portal.models import AuditLog
@@ -20,6 +21,9 @@ from portal.services.audit.queries import (
 )
 from portal.services.reports.errors import ReportRuleError
 from portal.services.reports.rows import Chunk, RawChunk, ReportRows, RunContext, percent
+
+if TYPE_CHECKING:
+    import psycopg
 
 FILTER_KEYS = ("actor", "action", "target_type", "target_id", "workspace", "ip", "date_from",
                "date_to")  # fmt: skip
@@ -105,7 +109,7 @@ def copy_sql(stmt, fmt: str) -> tuple[str, dict]:
     """The COPY statement and its parameters for the rows ``stmt`` selects."""
     if fmt == "jsonl":
         pairs = ", ".join(f"'{name}', {name}" for name in HEADER)
-        columns = [literal_column(f"json_build_object({pairs})::text")]
+        columns: list[ColumnClause[Any]] = [literal_column(f"json_build_object({pairs})::text")]
         options = RAW_LINES
     else:
         columns = [literal_column(_column_sql(name)) for name in HEADER]
@@ -123,7 +127,9 @@ def _copy(stmt, fmt: str, total: int) -> Iterator[RawChunk]:
     header_lines = 1 if fmt == "csv" else 0
     # A connection of its own, as for the cursor below: the job commits between chunks.
     with db.engine.connect() as conn:
-        with conn.connection.driver_connection.cursor() as cur:
+        # Only on PostgreSQL (see the caller): the DBAPI connection is psycopg's.
+        raw = cast("psycopg.Connection[Any]", conn.connection.driver_connection)
+        with raw.cursor() as cur:
             cur.execute("SET LOCAL TIME ZONE 'UTC'")
             with cur.copy(sql, params) as copy:
                 buffer, lines = bytearray(), 0

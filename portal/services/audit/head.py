@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, current_app
 from redis.exceptions import RedisError
@@ -138,7 +139,8 @@ class HeadPublisher:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._pending is not None)
-                app, seq, hash_ = self._pending
+                # wait_for returned, so there is one (mypy cannot see through the lambda).
+                app, seq, hash_ = cast("tuple[Flask, int, str]", self._pending)
                 self._pending, self._busy = None, True
             try:
                 with app.app_context():
@@ -187,7 +189,8 @@ def read_file_head() -> Head | None:
 
 def read_redis_head() -> Head | None:
     try:
-        newest = get_redis().zrange(REDIS_KEY, -1, -1)
+        # A client without decode_responses: members come back as bytes.
+        newest = cast("list[bytes]", get_redis().zrange(REDIS_KEY, -1, -1))
     except RedisError:
         return None
     return parse_head(newest[0].decode()) if newest else None

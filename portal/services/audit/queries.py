@@ -139,7 +139,7 @@ class Change:
 
 def diff(details: dict) -> list[Change]:
     """Side-by-side rows of the details' ``before`` and ``after`` (when present)."""
-    before = details.get("before") if isinstance(details.get("before"), dict) else {}
-    after = details.get("after") if isinstance(details.get("after"), dict) else {}
+    before = old if isinstance(old := details.get("before"), dict) else {}
+    after = new if isinstance(new := details.get("after"), dict) else {}
     fields = sorted(set(before) | set(after))
     return [Change(f, before.get(f), after.get(f), before.get(f) != after.get(f)) for f in fields]

@@ -8,11 +8,11 @@ import json
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app, has_request_context
 from flask_login import current_user
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, update
 
 from portal.extensions import db
 from portal.models import AuditHead, AuditLog, User
@@ -20,6 +20,10 @@ from portal.models.base import utcnow
 from portal.request_meta import current_request_meta
 from portal.services.audit.head import publish_head, publisher
 from portal.tx import after_commit
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.local import LocalProxy
 
 GENESIS_HASH = "0" * 64
 HEAD_ROW_ID = 1
@@ -103,7 +107,8 @@ TARGET_TYPES = {
 }
 
 _UNSET: Any = object()
-_HEAD = AuditHead.__table__
+# Declarative types __table__ as any FROM clause; a mapped class's is its Table.
+_HEAD = cast(Table, AuditHead.__table__)
 _ADVANCE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == HEAD_ROW_ID)
@@ -116,7 +121,7 @@ _SET_HEAD_HASH = (
     .values(hash=bindparam("head_hash"), updated_at=bindparam("head_updated_at"))
 )
 _ROW_COLUMNS = tuple(column.key for column in AuditLog.__table__.columns)
-_INSERT_ROW = insert(AuditLog.__table__).values(
+_INSERT_ROW = insert(cast(Table, AuditLog.__table__)).values(
     {
         column: bindparam(f"row_{column}", type_=AuditLog.__table__.c[column].type)
         for column in _ROW_COLUMNS
@@ -244,7 +249,8 @@ def _publish_head_after_commit(seq: int, hash_: str) -> None:
     job or a command, which may end right after, publishes before it goes on.
     """
     if has_request_context():
-        app = current_app._get_current_object()
+        # current_app is a LocalProxy, which Flask types as the Flask it stands for.
+        app = cast("LocalProxy[Flask]", current_app)._get_current_object()
         after_commit(lambda: publisher.submit(app, seq, hash_), key="audit-head")
     else:
         after_commit(lambda: publish_head(seq, hash_), key="audit-head")

@@ -89,7 +89,7 @@ def name_problem(name: str) -> str | None:
 
 def roles_with_holder_counts(*, q: str = "", sort: str = "name", page: PageRequest) -> Page:
     """One page of roles (rows with ``holders``), optionally by name prefix, in ``sort`` order."""
-    row = Bundle(
+    row: Bundle[Any] = Bundle(
         "role",
         Role.id,
         Role.name,
@@ -234,7 +234,7 @@ def update_role(
         raise RoleRuleError(f"{role.name} is a built-in role: it cannot be renamed.", field="name")
     if not role.is_builtin:
         new_name = _valid_name(new_name, exclude_id=role.id)
-    after_values = {
+    after_values: dict[str, Any] = {
         "name": new_name,
         "description": _valid_description(description),
         "requires_mfa": bool(requires_mfa),

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -27,7 +37,7 @@ LAST_SIGN_IN = func.coalesce(User.last_login_at, literal(NEVER_SIGNED_IN, UTCDat
 RECENT_EVENTS = 20
 
 # Each order ends with the id, so the values are unique together (keyset pagination).
-SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+SORT_COLUMNS: dict[str, tuple[SQLColumnExpression[Any], ...]] = {
     "email": (User.email, User.id),
     "name": (User.name, User.id),
     "last_sign_in": (LAST_SIGN_IN, User.id),

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import SQLColumnExpression, select
 
 from portal.extensions import db
 from portal.models import Plugin, PluginVersion, User
@@ -60,7 +60,7 @@ HIGH_RISK = frozenset(
 
 
 # The list's orders; each ends with the id so the values are unique together (keyset pages).
-SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+SORT_COLUMNS: dict[str, tuple[SQLColumnExpression[Any], ...]] = {
     "name": (Plugin.name, Plugin.id),
     "updated": (Plugin.updated_at, Plugin.id),
 }
@@ -246,7 +246,7 @@ def configure_plugin(plugin: Plugin, config: Any, *, actor: User) -> list[str]:
 
 def _install(plugin: Plugin, manifest: dict[str, Any], action: str, actor: User) -> VersionChange:
     """Switch to ``manifest``; disable when the config no longer fits or permissions grew."""
-    before = {"version": plugin.version, "enabled": plugin.is_enabled}
+    before: dict[str, Any] = {"version": plugin.version, "enabled": plugin.is_enabled}
     old_permissions = set(plugin.requested_permissions or [])
     _apply(plugin, manifest)
     change = VersionChange(before["version"], plugin.version)

@@ -6,10 +6,10 @@ import copy
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
@@ -101,18 +101,20 @@ def _messages(error: ValidationError) -> Iterator[tuple[list[Any], str, bool]]:
     path, kind, value = list(error.absolute_path), error.validator, error.instance
     field = next((p for p in reversed(path) if isinstance(p, str)), "")
     in_manifest = path[:1] != ["config_schema"]
+    # A validator's error always has its rule and schema (the stubs also allow ``Unset``).
     if kind == "required" and isinstance(value, dict):
-        for name in error.validator_value:
+        for name in cast("list[str]", error.validator_value):
             if name not in value:
                 yield [*path, name], "is required.", False
     elif kind == "additionalProperties" and isinstance(value, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        patterns = list(error.schema.get("patternProperties", {}))
+        schema = cast("Mapping[str, Any]", error.schema)
+        allowed = sorted(schema.get("properties", {}))
+        patterns = list(schema.get("patternProperties", {}))
         listed = f" (allowed: {', '.join(allowed)})" if allowed and not patterns else ""
         for extra in sorted(k for k in value if k not in allowed and not _matches(patterns, k)):
             yield [*path, extra], f"is not an allowed field{listed}.", False
     elif kind == "type":
-        wanted = error.validator_value
+        wanted = cast("str | list[str]", error.validator_value)
         wanted = " or ".join(
             _TYPE_NAMES.get(w, w) for w in (wanted if isinstance(wanted, list) else [wanted])
         )
@@ -144,6 +146,7 @@ def _matches(patterns: list[str], key: str) -> bool:
 
 
 def _json_type(value: Any) -> str:
+    kinds: tuple[tuple[type, str], ...]
     kinds = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"))
     kinds += ((list, "array"), (dict, "object"))
     return next((_TYPE_NAMES[name] for kind, name in kinds if isinstance(value, kind)), "null")

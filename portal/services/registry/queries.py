@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, SQLColumnExpression, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -25,7 +25,7 @@ NOT_FOUND = "There is no such model version, or it is in a workspace you are not
 HISTORY_LIMIT = 200
 
 # Each order ends with the id, so the values are unique together (keyset pagination).
-SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+SORT_COLUMNS: dict[str, tuple[SQLColumnExpression[Any], ...]] = {
     "name": (MLModel.name, MLModel.created_at, MLModel.id),
     "created": (MLModel.created_at, MLModel.id),
 }

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 
-from portal.services.reports.rows import Chunk
+from portal.services.reports.rows import Chunk, RawChunk
 
 FOLDER = "reports"
 PREVIEW_ROWS = 50
@@ -49,7 +49,7 @@ def report_file(report_id: uuid.UUID, fmt: str = "csv") -> Path:
 def write_rows(
     report_id: uuid.UUID,
     header: Sequence[str],
-    chunks: Iterable[Chunk],
+    chunks: Iterable[Chunk] | Iterable[RawChunk],
     on_chunk: Callable[[int, int], None],
     fmt: str = "csv",
     *,
@@ -78,7 +78,7 @@ def write_rows(
         with os.fdopen(handle, "w", encoding=encoding, newline="") as out:
             write = _csv_writer(out, header) if fmt == "csv" else _jsonl_writer(out, header)
             count = 0
-            for chunk in chunks:
+            for chunk in cast("Iterable[Chunk]", chunks):  # not raw: rows, not bytes
                 write(chunk.rows)
                 count += len(chunk.rows)
                 on_chunk(count, chunk.progress)
@@ -107,14 +107,14 @@ def _write_raw(
     return count
 
 
-def _csv_writer(out: Any, header: Sequence[str]) -> Callable[[list[Sequence[Any]]], None]:
+def _csv_writer(out: Any, header: Sequence[str]) -> Callable[[Sequence[Sequence[Any]]], None]:
     writer = csv.writer(out)
     writer.writerow([neutralise(cell) for cell in header])
     return lambda rows: writer.writerows([neutralise(cell) for cell in row] for row in rows)
 
 
-def _jsonl_writer(out: Any, header: Sequence[str]) -> Callable[[list[Sequence[Any]]], None]:
-    def write(rows: list[Sequence[Any]]) -> None:
+def _jsonl_writer(out: Any, header: Sequence[str]) -> Callable[[Sequence[Sequence[Any]]], None]:
+    def write(rows: Sequence[Sequence[Any]]) -> None:
         out.writelines(
             json.dumps(dict(zip(header, row, strict=True)), default=str, separators=(",", ":"))
             + "\n"

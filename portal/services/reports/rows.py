@@ -19,7 +19,7 @@ CHUNK_ROWS = 1000
 class Chunk:
     """Some rows of a report and how far the whole report is after them (0-100)."""
 
-    rows: list[Sequence[Any]]
+    rows: Sequence[Sequence[Any]]
     progress: int
 
 

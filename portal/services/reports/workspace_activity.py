@@ -40,7 +40,9 @@ def _grouped(stmt: Any) -> Counter:
     return counts
 
 
-def _rows(workspaces: list[Row[Any]], start: datetime, end: datetime) -> list[list[Any]]:
+def _rows(
+    workspaces: list[Row[uuid.UUID, str, str, bool, str]], start: datetime, end: datetime
+) -> list[list[Any]]:
     """One row per workspace; ``workspaces`` are (id, name, slug, archived, owner email)."""
     ids = [row[0] for row in workspaces]
     members = _grouped(

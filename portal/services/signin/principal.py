@@ -25,7 +25,7 @@ from sqlalchemy import Uuid, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.extensions import cache, db
+from portal.extensions import Model, cache, db
 from portal.models import Role, User, UserRole
 from portal.models.base import UTCDateTime
 from portal.services.signin.sessions import hot_copy_key, session_is_valid
@@ -52,7 +52,7 @@ def user_generation_key(user_id: uuid.UUID | str) -> str:
     return f"authz:generation:{user_id}"
 
 
-def _columns(model: type) -> list[str]:
+def _columns(model: type[Model]) -> list[str]:
     return [attr.key for attr in inspect(model).column_attrs if attr.key not in SECRET_COLUMNS]
 
 
@@ -62,7 +62,7 @@ def _to_json(value: Any) -> Any:
     return str(value) if isinstance(value, uuid.UUID) else value
 
 
-def _decoders(model: type) -> dict[str, Any]:
+def _decoders(model: type[Model]) -> dict[str, Any]:
     """Per column, what turns its JSON form back into the Python value (None: as is)."""
     types = {key: model.__table__.c[key].type for key in _columns(model)}
     return {
@@ -75,10 +75,10 @@ def _decoders(model: type) -> dict[str, Any]:
     }
 
 
-_DECODERS = {model: _decoders(model) for model in (User, Role)}
+_DECODERS: dict[type[Model], dict[str, Any]] = {model: _decoders(model) for model in (User, Role)}
 
 
-def _from_json(model: type, values: dict[str, Any]) -> dict[str, Any]:
+def _from_json(model: type[Model], values: dict[str, Any]) -> dict[str, Any]:
     """Column values back to their Python types (the cache holds JSON, never pickles)."""
     decoders = _DECODERS[model]
     return {
@@ -134,7 +134,7 @@ def _take(user: User, generations: list[Any]) -> dict[str, Any]:
     }
 
 
-def _attach(model: type, values: dict[str, Any]) -> Any:
+def _attach(model: type[Model], values: dict[str, Any]) -> Any:
     """A persistent instance of ``model`` from column values, without SQL."""
     present = db.session.identity_map.get(Session.identity_key(model, uuid.UUID(values["id"])))
     if present is not None:

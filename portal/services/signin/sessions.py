@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -23,7 +24,17 @@ _UNREAD = object()
 TOUCH_INTERVAL = timedelta(seconds=60)
 
 
-def _snapshot(row: UserSession) -> dict[str, str | None]:
+class _Snapshot(TypedDict):
+    """A session's hot copy in Redis (times in ISO 8601)."""
+
+    user_id: str
+    created_at: str
+    last_seen_at: str
+    expires_at: str
+    revoked_at: str | None
+
+
+def _snapshot(row: UserSession) -> _Snapshot:
     return {
         "user_id": str(row.user_id),
         "created_at": row.created_at.isoformat(),
@@ -109,7 +120,7 @@ def hot_copy_key(sid: str) -> str:
     return f"{NAMESPACE}:{sid}"
 
 
-def _load(sid: str, hot_copy: object = _UNREAD) -> dict[str, str | None] | None:
+def _load(sid: str, hot_copy: object = _UNREAD) -> _Snapshot | None:
     cache = get_cache()
     if hot_copy is _UNREAD:
         data = cache.get_json(NAMESPACE, sid)
@@ -149,7 +160,7 @@ def session_is_valid(sid: str | None, user_id: str, hot_copy: object = _UNREAD) 
     return True
 
 
-def _touch(sid: str, data: dict[str, str | None], now: datetime) -> bool:
+def _touch(sid: str, data: _Snapshot, now: datetime) -> bool:
     """Move last_seen forward (outside the request's transaction); False if ended meanwhile.
 
     This also bounds how long a hot copy can outlive a revocation whose Redis delete
@@ -188,7 +199,7 @@ def describe_device(user_agent: str | None) -> str:
         return "Unknown device"
     result = parse_user_agent(user_agent)
     browser = result.user_agent.family if result.user_agent else None
-    if browser and result.user_agent.major:
+    if browser and result.user_agent and result.user_agent.major:
         browser = f"{browser} {result.user_agent.major}"
     system = result.os.family if result.os else None
     if browser and system:

@@ -81,7 +81,7 @@ def check_password(email: str, password: str) -> SignInResult:
         reason = "account deactivated"
     elif is_locked(user):
         reason = "account locked"
-    if reason is None:
+    if reason is None and user is not None:
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         return SignInResult(user)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, false, select, true
 
 from portal.extensions import db
 from portal.models import User, Workspace, WorkspaceMember
@@ -51,7 +51,9 @@ def owned_workspace_ids(user: User) -> Select:
     return stmt if runs_own_workspaces(user) else stmt.where(false())
 
 
-def in_visible_workspaces(user: User, column: ColumnElement) -> ColumnElement[bool]:
+def in_visible_workspaces(
+    user: User, column: SQLColumnExpression[uuid.UUID]
+) -> ColumnElement[bool]:
     """A WHERE condition restricting ``column`` (a workspace id) to what ``user`` may see."""
     return true() if sees_all_workspaces(user) else column.in_(member_workspace_ids(user))
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import Select, SQLColumnExpression, case, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.extensions import db
@@ -29,7 +29,7 @@ RECENT = 20
 STATUSES = ("active", "archived", "all")
 
 # Each order ends with the id, so the values are unique together (keyset pagination).
-SORT_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+SORT_COLUMNS: dict[str, tuple[SQLColumnExpression[Any], ...]] = {
     "name": (Workspace.name, Workspace.id),
     "created": (Workspace.created_at, Workspace.id),
 }
