@@ -31,7 +31,6 @@ from portal.services.registry.changes import TRANSITIONS
 from portal.services.reports.files import relative_path, report_file
 from portal.services.signin import mfa
 from portal.services.signin.ratelimit import WINDOW_SECONDS
-from tests.conftest import PASSWORD, csrf_token_from, next_totp_code
 from tests.factories import (
     MemberFactory,
     MLModelFactory,
@@ -40,6 +39,8 @@ from tests.factories import (
     WorkspaceFactory,
     role_named,
 )
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import PASSWORD, next_totp_code
 from tests.users.helpers import make_session
 
 NEW_PASSWORD = "a fresh and rather long passphrase 42"

@@ -10,7 +10,7 @@ from flask import abort
 from portal import create_app
 from portal.extensions import db
 from portal.models import Role
-from tests.conftest import TEST_SETTINGS
+from tests.helpers.apps import TEST_SETTINGS
 
 
 def test_404_page_is_in_the_layout(client):

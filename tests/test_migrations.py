@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import TEST_SETTINGS
+from tests.helpers.apps import TEST_SETTINGS
 
 TABLES = {
     "users", "recovery_codes", "roles", "user_roles", "user_sessions", "workspaces",

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from portal.security.permissions import BUILTIN_ROLES, Access, AnyOf, Permission
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 
 ROLES = [*BUILTIN_ROLES, None]  # None: anonymous
 # Posting these would end the very session the walk uses.

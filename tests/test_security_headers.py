@@ -6,7 +6,7 @@ import pytest
 
 from portal import create_app
 from portal.config import load_settings
-from tests.conftest import TEST_SETTINGS
+from tests.helpers.apps import TEST_SETTINGS
 
 
 def test_pages_carry_security_headers(client):

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import RecoveryCode, User
 from portal.security.crypto import decrypt
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import PASSWORD
 
 HIDDEN = re.compile(r'name="enrolment" type="hidden" value="([^"]+)"')
 
@@ -132,7 +133,7 @@ def test_disable_mfa_needs_password_and_code_and_no_requiring_role(
 
 
 def test_researcher_may_disable_mfa(app, client, sign_in, user_factory, audit_rows):
-    from tests.conftest import next_totp_code
+    from tests.helpers.signin import next_totp_code
 
     user = user_factory(email="res@example.org", roles=["Researcher"], mfa=True)
     sign_in("res@example.org")

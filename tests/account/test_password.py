@@ -12,7 +12,8 @@ from portal.models import PasswordToken, User, UserSession
 from portal.models.base import utcnow
 from portal.security.passwords import verify_password
 from portal.services.identity.password_links import issue_password_link
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import PASSWORD
 
 NEW = "a brand new passphrase"
 

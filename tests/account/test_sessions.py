@@ -10,8 +10,10 @@ from sqlalchemy import select
 from portal import create_app
 from portal.extensions import db
 from portal.models import UserSession
-from tests.conftest import PASSWORD, TEST_SETTINGS, csrf_token_from
 from tests.factories import UserFactory
+from tests.helpers.apps import TEST_SETTINGS
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import PASSWORD
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 

@@ -11,8 +11,8 @@ import pytest
 from portal.extensions import db
 from portal.jobs.worker import ThreadWorker, build_worker
 from portal.services import audit
-from tests.conftest import csrf_token_from
 from tests.factories import UserFactory, WorkspaceFactory
+from tests.helpers.pages import csrf_token_from
 
 SEQ = re.compile(r'data-audit-seq="(\d+)"')
 

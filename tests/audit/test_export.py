@@ -15,8 +15,8 @@ from portal.jobs.worker import ThreadWorker, build_worker
 from portal.models import AuditLog, Report
 from portal.services import audit
 from portal.services.audit.export import HEADER
-from tests.conftest import csrf_token_from
 from tests.factories import UserFactory, WorkspaceFactory
+from tests.helpers.pages import csrf_token_from
 
 
 def _run_jobs(app) -> None:
@@ -106,7 +106,7 @@ def test_pi_export_holds_only_their_workspaces_and_stays_theirs(app, client, sig
     token = csrf_token_from(other, "/login")
     other.post("/login", data={"csrf_token": token, "email": "other-pi@example.org",
                                "password": "correct horse battery staple"})  # fmt: skip
-    from tests.conftest import next_totp_code
+    from tests.helpers.signin import next_totp_code
 
     token = csrf_token_from(other, "/mfa")
     other.post(

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import User, UserSession
 from portal.services.signin.sign_in import GENERIC_FAILURE
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import PASSWORD
 
 
 def _session_count() -> int:

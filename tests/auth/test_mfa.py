@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import RecoveryCode, User, UserSession
 from portal.services.signin import mfa
-from tests.conftest import PASSWORD, csrf_token_from, next_totp_code
 from tests.factories import TOTP_SECRET
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import PASSWORD, next_totp_code
 
 
 def _password_step(client, email):

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from tests.conftest import PASSWORD, next_totp_code
 from tests.factories import UserFactory
+from tests.helpers.signin import PASSWORD, next_totp_code
 from tests.plugins.helpers import manifest
 
 pytestmark = pytest.mark.browser

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import MLModel
-from tests.conftest import PASSWORD
 from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
+from tests.helpers.signin import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.services.signin.sign_in import GENERIC_FAILURE
-from tests.conftest import PASSWORD
 from tests.factories import UserFactory
+from tests.helpers.signin import PASSWORD
 
 pytestmark = pytest.mark.browser
 

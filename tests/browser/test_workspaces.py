@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from tests.conftest import PASSWORD
 from tests.factories import TOTP_SECRET, UserFactory
+from tests.helpers.signin import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,10 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import PASSWORD, TEST_SETTINGS, csrf_token_from
 from tests.factories import TOTP_SECRET, UserFactory
+from tests.helpers.apps import TEST_SETTINGS
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import PASSWORD
 from tests.ops.conftest import ROOT
 
 

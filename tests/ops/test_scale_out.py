@@ -20,8 +20,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditLog, Report, Role, User, UserRole
 from portal.services.audit.integrity import verify_chain
-from tests.conftest import PASSWORD
 from tests.factories import TOTP_SECRET, UserFactory
+from tests.helpers.signin import PASSWORD
 from tests.ops.conftest import ROOT, Browser, WebServer, portal_env
 
 pytestmark = pytest.mark.committed

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.models import AuditLog, Plugin, PluginVersion
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 
 BASE_MANIFEST: dict[str, Any] = {
     "name": "gene-lens",

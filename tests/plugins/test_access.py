@@ -7,7 +7,7 @@ import json
 import pytest
 
 from portal.security.permissions import Permission
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.plugins.helpers import manifest, random_id, registry_state, text
 
 # (method, path template) of every route that changes something or asks to.

@@ -9,7 +9,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import PluginVersion
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.plugins.helpers import (
     field_errors,
     flashes_after,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Plugin, PluginVersion
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.plugins.helpers import (
     field_errors,
     flashes_after,

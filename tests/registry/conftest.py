@@ -10,8 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from portal.models import MLModel
-from tests.conftest import csrf_token_from
 from tests.factories import MemberFactory, MLModelFactory, UserFactory, WorkspaceFactory
+from tests.helpers.pages import csrf_token_from
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import AuditLog, MLModel
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 
 MODEL_ROW = re.compile(r'data-model-row="([^"]+)"')
 NEXT_LINK = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')

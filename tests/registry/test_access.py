@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.registry.helpers import VALID, snapshot
 
 ROUTES = [

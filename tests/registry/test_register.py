@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import MLModel
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.registry.helpers import VALID, post_register, snapshot, text
 
 

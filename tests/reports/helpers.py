@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.jobs.reports import generate_report
 from portal.models import AuditLog, Report, User
 from portal.services.reports.files import ENCODING, report_file
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.users.helpers import sign_in_with
 
 ERROR_DETAIL = re.compile(r"<p data-error-detail>([^<]*)</p>")

@@ -11,7 +11,8 @@ from portal import create_app
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.services.reports.lifecycle import QUEUE_UNAVAILABLE, fail_report
-from tests.conftest import IsolatedClient, csrf_token_from
+from tests.helpers.apps import IsolatedClient
+from tests.helpers.pages import csrf_token_from
 from tests.reports.helpers import (
     audit_actions,
     reload,

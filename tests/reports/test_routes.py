@@ -13,8 +13,8 @@ from portal.jobs.worker import ThreadWorker, build_worker
 from portal.models import AuditLog
 from portal.models.base import utcnow
 from portal.services.reports.lifecycle import fail_report
-from tests.conftest import csrf_token_from
 from tests.factories import ReportFactory
+from tests.helpers.pages import csrf_token_from
 from tests.reports.helpers import (
     audit_actions,
     counts,

@@ -21,7 +21,8 @@ from portal.models.base import utcnow
 from portal.services.audit.integrity import verify_chain
 from portal.services.reports.files import report_file
 from portal.services.reports.lifecycle import WORKER_STOPPED
-from tests.conftest import REDIS_URL, TEST_SETTINGS, csrf_token_from
+from tests.helpers.apps import REDIS_URL, TEST_SETTINGS
+from tests.helpers.pages import csrf_token_from
 from tests.reports.helpers import (
     audit_actions,
     reload,

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditLog, Role, User, UserRole
-from tests.conftest import PASSWORD, csrf_token_from, next_totp_code
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import PASSWORD, next_totp_code
 
 ADMIN_EMAIL = "admin@example.org"
 

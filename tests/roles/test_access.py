@@ -7,7 +7,7 @@ import pytest
 from portal.extensions import db
 from portal.models import Role
 from portal.security.permissions import Permission
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.roles.conftest import audit_count, role_by_name, role_count
 
 GET_PATHS = ["/roles", "/roles/new", "/roles/{id}", "/roles/{id}/delete"]

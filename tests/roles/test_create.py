@@ -9,7 +9,7 @@ import pytest
 
 from portal.models import Role
 from portal.security.permissions import ALL_PERMISSIONS
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.roles.conftest import audit_count, page_text, role_by_name, role_count
 
 AREAS = ["users", "roles", "workspaces", "models", "reports", "plugins", "audit", "system"]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Role, UserRole
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.roles.conftest import audit_count, page_text, role_by_name
 
 

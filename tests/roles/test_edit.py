@@ -11,7 +11,7 @@ import pytest
 from portal.extensions import db
 from portal.models import Role
 from portal.security.permissions import ALL_PERMISSIONS
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.roles.conftest import audit_count, page_text, role_by_name
 
 BOX_RE = re.compile(r'<input[^>]*name="permissions"[^>]*>')

@@ -12,8 +12,8 @@ from portal.extensions import db
 from portal.models import AuditHead, AuditLog
 from portal.services import audit
 from portal.services.audit.integrity import verify_chain
-from tests.conftest import csrf_token_from
 from tests.factories import UserFactory
+from tests.helpers.pages import csrf_token_from
 
 
 def _record_some(n: int = 5) -> list[AuditLog]:

@@ -9,7 +9,7 @@ import pytest
 import redis as redis_lib
 
 from portal.models import User
-from tests.conftest import REDIS_URL
+from tests.helpers.apps import REDIS_URL
 
 
 @pytest.fixture

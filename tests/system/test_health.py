@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import TEST_SETTINGS
+from tests.helpers.apps import TEST_SETTINGS
 
 
 def test_healthz(client):

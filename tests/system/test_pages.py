@@ -14,7 +14,8 @@ from portal.cache import NAMESPACE_TTLS
 from portal.extensions import QUEUES_EXTENSION, db
 from portal.services.system.health import migration_heads
 from tests import factories
-from tests.conftest import TEST_SETTINGS, csrf_token_from
+from tests.helpers.apps import TEST_SETTINGS
+from tests.helpers.pages import csrf_token_from
 from tests.users.helpers import sign_in_with, text
 
 DB_PASSWORD = "s3cret-db-pass-do-not-show"

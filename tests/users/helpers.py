@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from portal.models import AuditLog, PasswordToken, Role, User, UserRole, UserSession
 from portal.models.base import utcnow
-from tests.conftest import PASSWORD, csrf_token_from, next_totp_code
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import PASSWORD, next_totp_code
 
 USER_ROW = re.compile(r'data-user-row="([^"]+)"')
 NEXT_LINK = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')

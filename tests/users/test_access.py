@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.security.permissions import Permission
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.users.helpers import audit_count, role_id, text, user_count, user_state
 
 # (method, path template) of every route that changes something or asks to.

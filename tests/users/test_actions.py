@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import PasswordToken, RecoveryCode, User
 from portal.models.base import utcnow
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.users.helpers import (
     audit_count,
     live_session_ids,

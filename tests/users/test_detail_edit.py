@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
 from portal.services import audit
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.users.helpers import audit_count, make_session, text, user_state
 
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')

@@ -8,7 +8,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import User
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 from tests.users.helpers import audit_count, role_id, text, user_state
 
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.models import AuditLog, User, Workspace, WorkspaceMember
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 
 ROW = re.compile(r'data-workspace-row="([^"]+)"')
 MEMBER_ROW = re.compile(r'data-member-row="([^"]+)"')

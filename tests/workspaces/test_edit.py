@@ -9,8 +9,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Workspace
-from tests.conftest import csrf_token_from
 from tests.factories import WorkspaceFactory
+from tests.helpers.pages import csrf_token_from
 from tests.workspaces.helpers import VERSION, audit_count, flashes_after, state, text
 
 

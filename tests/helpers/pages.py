@@ -1,0 +1,46 @@
+"""Reading the pages the portal renders, and posting its forms, as a browser would."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+NEXT_LINK = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')
+PREV_LINK = re.compile(r'<a class="page-link" rel="prev" href="([^"]+)"')
+ERROR_DETAIL = re.compile(r"<p[^>]*data-error-detail>([^<]*)</p>")
+
+
+def text(response: Any) -> str:
+    """The response body as text."""
+    return response.get_data(as_text=True)
+
+
+def csrf_token_from(client: FlaskClient, path: str) -> str:
+    """Read the CSRF token from the form a page renders, as a browser would."""
+    response = client.get(path)
+    match = CSRF_RE.search(text(response))
+    assert match, f"no CSRF token on {path} ({response.status_code})"
+    return match.group(1)
+
+
+def link(pattern: re.Pattern[str], response: Any) -> str | None:
+    """The (unescaped) href that ``pattern`` finds on the page, if any."""
+    match = pattern.search(text(response))
+    return html.unescape(match.group(1)) if match else None
+
+
+def error_detail(response: Any) -> str:
+    """The explanation a 400 (or 409) page gives, unescaped."""
+    match = ERROR_DETAIL.search(text(response))
+    assert match, text(response)[:3000]
+    return html.unescape(match.group(1))
+
+
+def flashes_after(client: FlaskClient, response: Any) -> str:
+    """The page a 303 leads to (where the flashed messages are), unescaped."""
+    assert response.status_code == 303, (response.status_code, text(response)[:3000])
+    return html.unescape(text(client.get(response.headers["Location"])))
