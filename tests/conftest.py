@@ -24,7 +24,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.serving import make_server
 
 from portal.extensions import db
-from portal.models import AuditLog, User
+from portal.models import AuditLog, Role, User
 from portal.security.permissions import BUILTIN_ROLES
 from portal.services.audit.head import publisher
 from tests import factories
@@ -200,6 +200,12 @@ def viewer(signed_in_user: Callable[..., User]) -> User:
 @pytest.fixture
 def user_factory(app_ctx: None) -> type[factories.UserFactory]:
     return factories.UserFactory
+
+
+@pytest.fixture
+def make_role(app_ctx: None) -> Callable[..., Role]:
+    """``factories.custom_role``: a custom role, optionally held by ``holders``."""
+    return factories.custom_role
 
 
 @pytest.fixture

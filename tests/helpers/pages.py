@@ -12,6 +12,7 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 NEXT_LINK = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')
 PREV_LINK = re.compile(r'<a class="page-link" rel="prev" href="([^"]+)"')
 ERROR_DETAIL = re.compile(r"<p[^>]*data-error-detail>([^<]*)</p>")
+VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 
 
 def text(response: Any) -> str:
@@ -27,6 +28,15 @@ def csrf_token_from(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
+def post_form(
+    client: FlaskClient, path: str, data: dict[str, Any] | None = None, *, token_from: str = ""
+) -> Any:
+    """POST ``data`` to ``path`` with the CSRF token of the page that shows the form
+    (``token_from``, by default ``path`` itself)."""
+    token = csrf_token_from(client, token_from or path)
+    return client.post(path, data={"csrf_token": token, **(data or {})})
+
+
 def link(pattern: re.Pattern[str], response: Any) -> str | None:
     """The (unescaped) href that ``pattern`` finds on the page, if any."""
     match = pattern.search(text(response))
@@ -38,6 +48,16 @@ def error_detail(response: Any) -> str:
     match = ERROR_DETAIL.search(text(response))
     assert match, text(response)[:3000]
     return html.unescape(match.group(1))
+
+
+def conflict_page(response: Any, what: str, current_name: str) -> str:
+    """The 409 page of an edit that someone else's change overtook: it says so and shows
+    the name now stored (``current_name``). Returns the page."""
+    assert response.status_code == 409, (response.status_code, text(response)[:3000])
+    page = text(response)
+    assert f"Someone else changed this {what} while you were editing. Nothing was saved" in page
+    assert f'<dd class="col-sm-10" data-current-name>{current_name}</dd>' in page
+    return page
 
 
 def flashes_after(client: FlaskClient, response: Any) -> str:

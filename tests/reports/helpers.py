@@ -17,7 +17,7 @@ from portal.jobs.reports import generate_report
 from portal.models import AuditLog, Report, User
 from portal.services.reports.files import ENCODING, report_file
 from tests.helpers.pages import csrf_token_from
-from tests.users.helpers import sign_in_with
+from tests.helpers.signin import sign_in_with
 
 ERROR_DETAIL = re.compile(r"<p data-error-detail>([^<]*)</p>")
 REPORT_PATH = re.compile(r"^/reports/([0-9a-f-]{36})$")

@@ -15,8 +15,8 @@ from portal.extensions import QUEUES_EXTENSION, db
 from portal.services.system.health import migration_heads
 from tests import factories
 from tests.helpers.apps import TEST_SETTINGS
-from tests.helpers.pages import csrf_token_from
-from tests.users.helpers import sign_in_with, text
+from tests.helpers.pages import csrf_token_from, text
+from tests.helpers.signin import sign_in_with
 
 DB_PASSWORD = "s3cret-db-pass-do-not-show"
 
@@ -186,10 +186,9 @@ def test_unknown_namespace_is_404(client, admin, redis_client):
 
 
 @pytest.mark.parametrize("role", ["PI", "Researcher", "Viewer"])
-def test_non_admins_get_403(client, sign_in, user_factory, redis_client, audit_rows, role):
+def test_non_admins_get_403(client, signed_in_user, redis_client, audit_rows, role):
     seed(redis_client)
-    user_factory(email="someone@example.org", roles=[role], mfa=True)
-    assert sign_in("someone@example.org").status_code == 303
+    signed_in_user("someone@example.org", role, mfa=True)
     for path in ("/system", "/system/cache", "/system/cache/genes/flush"):
         assert client.get(path).status_code == 403
     token = csrf_token_from(client, "/logout")

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import PasswordToken, User
 from portal.services.signin.sign_in import find_user_by_email
-from tests.helpers.pages import csrf_token_from
-from tests.users.helpers import audit_count, role_id, sign_in_with, text, user_count
+from tests.helpers.pages import csrf_token_from, text
+from tests.helpers.records import audit_count
+from tests.helpers.signin import sign_in_with
+from tests.users.helpers import role_id, user_count
 
 ONE_TIME_PASSWORD = re.compile(r"<code data-one-time-password>([^<]+)</code>")
 PASSWORD_LINK = re.compile(r"<code data-password-link>([^<]+)</code>")

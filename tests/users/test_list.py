@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
 from tests.factories import PASSWORD_HASH, UserFactory
-from tests.users.helpers import NEXT_LINK, PREV_LINK, error_detail, link, listed_emails, text
+from tests.helpers.pages import NEXT_LINK, PREV_LINK, error_detail, link, text
+from tests.users.helpers import listed_emails
 
 
 def _db_order(*order_by: sa.ColumnElement, where: sa.ColumnElement | None = None) -> list[str]:

@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Workspace, WorkspaceMember
 from tests.factories import UserFactory, WorkspaceFactory
-from tests.workspaces.helpers import audit_count, flashes_after, post, text, workspace_count
+from tests.helpers.pages import flashes_after, text
+from tests.helpers.records import audit_count
+from tests.workspaces.helpers import post, workspace_count
 
 
 def _created(slug: str) -> Workspace:
@@ -157,8 +159,8 @@ def test_extra_fields_are_ignored(client, pi):
 
 
 @pytest.mark.parametrize("role", ["Researcher", "Analyst", "Viewer"])
-def test_other_roles_may_not_create(client, as_user, role):
-    as_user("someone@example.org", role)
+def test_other_roles_may_not_create(client, signed_in_user, role):
+    signed_in_user("someone@example.org", role)
     count = workspace_count()
     assert client.get("/workspaces/new").status_code == 403
     assert post(client, "/workspaces/new", name="Nope").status_code == 403

@@ -10,8 +10,9 @@ import pytest
 from portal.extensions import db
 from portal.models import Workspace
 from tests.factories import WorkspaceFactory
-from tests.helpers.pages import csrf_token_from
-from tests.workspaces.helpers import VERSION, audit_count, flashes_after, state, text
+from tests.helpers.pages import VERSION, conflict_page, csrf_token_from, flashes_after, text
+from tests.helpers.records import audit_count
+from tests.workspaces.helpers import state
 
 
 @pytest.fixture
@@ -169,10 +170,7 @@ def test_a_conflicting_edit_is_a_409_and_overwrites_nothing(client, workspace, a
 
     data = {"csrf_token": token, "version": old_version, "name": "Mine", "settings": "{}"}
     response = client.post(f"/workspaces/{workspace.id}/edit", data=data)
-    assert response.status_code == 409
-    page = text(response)
-    assert "Someone else changed this workspace while you were editing. Nothing was saved" in page
-    assert '<dd class="col-sm-10" data-current-name>Theirs</dd>' in page
+    page = conflict_page(response, "workspace", "Theirs")
     assert state(workspace.id) == before
     assert audit_rows(action="workspace.updated") == []
 

@@ -11,14 +11,14 @@ from portal.extensions import db
 from portal.models import Workspace
 from portal.models.base import utcnow
 from tests.factories import MemberFactory, WorkspaceFactory
-from tests.workspaces.helpers import NEXT_LINK, PREV_LINK, error_detail, link, listed, text
+from tests.helpers.pages import NEXT_LINK, PREV_LINK, error_detail, link, text
+from tests.workspaces.helpers import listed
 
 
-def test_a_researcher_sees_only_their_workspaces(client, as_user):
+def test_a_researcher_sees_only_their_workspaces(client, researcher):
     mine = WorkspaceFactory(name="Mine", slug="mine")
     WorkspaceFactory(name="Theirs", slug="theirs")
-    user = as_user("res@example.org", "Researcher")
-    MemberFactory(workspace=mine, user=user, role="viewer")
+    MemberFactory(workspace=mine, user=researcher, role="viewer")
     response = client.get("/workspaces")
     assert response.status_code == 200
     assert listed(response) == ["mine"]
@@ -55,9 +55,8 @@ def test_archived_filter(client, admin):
     assert "Archived" in text(client.get("/workspaces?status=archived"))
 
 
-def test_a_member_does_not_see_an_archived_workspace_of_others(client, as_user):
+def test_a_member_does_not_see_an_archived_workspace_of_others(client, researcher):
     WorkspaceFactory(name="Old", slug="old", is_archived=True)
-    as_user("res@example.org", "Researcher")
     assert listed(client.get("/workspaces?status=all")) == []
 
 

@@ -8,19 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
-from tests.workspaces.helpers import (
-    MEMBER_ROW,
-    NEXT_LINK,
-    audit_count,
-    flashes_after,
-    link,
-    listed,
-    member_id,
-    post,
-    role_of,
-    state,
-    text,
-)
+from tests.helpers.pages import NEXT_LINK, flashes_after, link, text
+from tests.helpers.records import audit_count
+from tests.workspaces.helpers import MEMBER_ROW, listed, member_id, post, role_of, state
 
 
 @pytest.fixture
