@@ -10,7 +10,8 @@ import pytest
 from portal.models import Role
 from portal.security.permissions import ALL_PERMISSIONS
 from tests.helpers.pages import csrf_token_from
-from tests.roles.conftest import audit_count, page_text, role_by_name, role_count
+from tests.helpers.pages import text as page_text
+from tests.roles.helpers import audit_count, role_by_name, role_count
 
 AREAS = ["users", "roles", "workspaces", "models", "reports", "plugins", "audit", "system"]
 
