@@ -45,8 +45,8 @@ def test_anonymous_users_are_sent_to_sign_in(client, pair, method, path):
 
 @pytest.mark.parametrize("who", list(EXPECTED))
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_each_role_gets_what_the_matrix_says(client, team, as_user, pair, who, method, path):
-    as_user(getattr(team, who))
+def test_each_role_gets_what_the_matrix_says(client, team, sign_in_as, pair, who, method, path):
+    sign_in_as(getattr(team, who))
     url = path.format(id=pair[0].id, other=pair[1].id)
     before = snapshot()
     if method == "GET":
