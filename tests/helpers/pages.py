@@ -12,6 +12,9 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 NEXT_LINK = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')
 PREV_LINK = re.compile(r'<a class="page-link" rel="prev" href="([^"]+)"')
 ERROR_DETAIL = re.compile(r"<p[^>]*data-error-detail>([^<]*)</p>")
+FIELD_ERRORS = re.compile(
+    r'-errors" class="invalid-feedback d-block">((?:\s*<div>.*?</div>)+)', re.S
+)
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 
 
@@ -48,6 +51,14 @@ def error_detail(response: Any) -> str:
     match = ERROR_DETAIL.search(text(response))
     assert match, text(response)[:3000]
     return html.unescape(match.group(1))
+
+
+def field_errors(response: Any) -> list[str]:
+    """Every per-field error message on a form page, unescaped, in page order."""
+    messages = []
+    for block in FIELD_ERRORS.findall(text(response)):
+        messages += [html.unescape(m) for m in re.findall(r"<div>(.*?)</div>", block, re.S)]
+    return messages
 
 
 def conflict_page(response: Any, what: str, current_name: str) -> str:

@@ -78,8 +78,9 @@ def sign_out(client: FlaskClient) -> Any:
     return client.post("/logout", data={"csrf_token": csrf_token_from(client, "/logout")})
 
 
-def signed_in_client(app: Flask, user: User) -> FlaskClient:
-    """Another browser: a new test client of ``app``, signed in as ``user``."""
+def signed_in_client(app: Flask, user: User | str) -> FlaskClient:
+    """Another browser: a new test client of ``app``, signed in as ``user`` (or the user
+    with this email) all the way to the dashboard."""
     client = app.test_client()
-    assert_signed_in(sign_in_with(app, client, user.email))
+    assert_signed_in(sign_in_with(app, client, user if isinstance(user, str) else user.email))
     return client

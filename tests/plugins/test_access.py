@@ -8,8 +8,8 @@ import pytest
 
 from portal.security.permissions import Permission
 from tests.helpers.access import assert_access_declared
-from tests.helpers.pages import csrf_token_from
-from tests.plugins.helpers import manifest, random_id, registry_state, text
+from tests.helpers.pages import csrf_token_from, text
+from tests.plugins.helpers import manifest, random_id, registry_state
 
 # (method, path template) of every route that changes something or asks to.
 MANAGE_ROUTES = [
