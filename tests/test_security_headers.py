@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal import create_app
 from portal.config import load_settings
-from tests.helpers.apps import TEST_SETTINGS
+from tests.helpers.apps import portal_app
 
 
 def test_pages_carry_security_headers(client):
@@ -53,16 +52,8 @@ def test_production_settings_use_secure_host_cookies():
 
 @pytest.mark.committed
 def test_secure_cookie_is_sent_with_secure_flag(database_url):
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": database_url.replace(
-                "postgresql://", "postgresql+psycopg://"
-            ),
-            "REDIS_URL": "memory://",
-            "SESSION_COOKIE_SECURE": True,
-            "SESSION_COOKIE_NAME": "__Host-omniscope",
-        }
+    app = portal_app(
+        database_url, SESSION_COOKIE_SECURE=True, SESSION_COOKIE_NAME="__Host-omniscope"
     )
     response = app.test_client().get("/login", base_url="https://portal.example")
     cookie = response.headers["Set-Cookie"]

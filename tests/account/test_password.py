@@ -13,7 +13,7 @@ from portal.models.base import utcnow
 from portal.security.passwords import verify_password
 from portal.services.identity.password_links import issue_password_link
 from tests.helpers.pages import csrf_token_from
-from tests.helpers.signin import PASSWORD
+from tests.helpers.signin import PASSWORD, password_step
 
 NEW = "a brand new passphrase"
 
@@ -30,10 +30,7 @@ def _change(client, current=PASSWORD, new=NEW, confirm=None):
 def test_change_password_ends_other_sessions(app, client, sign_in, user_factory, audit_rows):
     user = user_factory(email="pw@example.org")
     other = app.test_client()
-    token = csrf_token_from(other, "/login")
-    other.post(
-        "/login", data={"csrf_token": token, "email": "pw@example.org", "password": PASSWORD}
-    )
+    password_step(other, "pw@example.org")
     assert other.get("/").status_code == 200
     sign_in("pw@example.org")
     response = _change(client)
