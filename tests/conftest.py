@@ -170,31 +170,25 @@ def signed_in_user(
     return _make
 
 
-# One signed-in user of each built-in role, on the test client (a test takes one of them).
+def _signed_in_role(fixture: str, role: str, name: str) -> Any:
+    """A fixture ``fixture``: a user holding ``role`` (``fixture@example.org``, called
+    ``name``; MFA enrolled when the role requires it), signed in on the test client."""
+
+    def _user(signed_in_user: Callable[..., User]) -> User:
+        return signed_in_user(f"{fixture}@example.org", role, name=name)
+
+    article = "An" if role[0] in "AEIOU" else "A"
+    mfa = ", MFA enrolled" if BUILTIN_ROLES[role]["requires_mfa"] else ""
+    _user.__doc__ = f"{article} {role} ({fixture}@example.org, {name}{mfa}), signed in."
+    return pytest.fixture(name=fixture)(_user)
 
 
-@pytest.fixture
-def admin(signed_in_user: Callable[..., User]) -> User:
-    """An Admin (MFA enrolled, as the role requires), signed in."""
-    return signed_in_user("admin@example.org", "Admin", name="Ada Admin")
-
-
-@pytest.fixture
-def pi(signed_in_user: Callable[..., User]) -> User:
-    """A PI (MFA enrolled, as the role requires), signed in."""
-    return signed_in_user("pi@example.org", "PI", name="Pat PI")
-
-
-@pytest.fixture
-def researcher(signed_in_user: Callable[..., User]) -> User:
-    """A Researcher (no MFA), signed in."""
-    return signed_in_user("researcher@example.org", "Researcher", name="Rae Researcher")
-
-
-@pytest.fixture
-def viewer(signed_in_user: Callable[..., User]) -> User:
-    """A Viewer (no MFA), signed in."""
-    return signed_in_user("viewer@example.org", "Viewer", name="Vic Viewer")
+# One signed-in user of each built-in role (Admin and PI enrolled in MFA, as they require).
+admin = _signed_in_role("admin", "Admin", "Ada Admin")
+pi = _signed_in_role("pi", "PI", "Pat PI")
+researcher = _signed_in_role("researcher", "Researcher", "Rae Researcher")
+analyst = _signed_in_role("analyst", "Analyst", "Ana Analyst")
+viewer = _signed_in_role("viewer", "Viewer", "Vic Viewer")
 
 
 @pytest.fixture

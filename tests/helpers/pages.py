@@ -40,6 +40,15 @@ def post_form(
     return client.post(path, data={"csrf_token": token, **(data or {})})
 
 
+def get_or_post(
+    client: FlaskClient, method: str, path: str, data: dict[str, Any] | None = None
+) -> Any:
+    """GET ``path``, or POST ``data`` to it with a CSRF token valid in the client's session."""
+    if method == "GET":
+        return client.get(path)
+    return post_form(client, path, data, token_from="/logout")
+
+
 def link(pattern: re.Pattern[str], response: Any) -> str | None:
     """The (unescaped) href that ``pattern`` finds on the page, if any."""
     match = pattern.search(text(response))

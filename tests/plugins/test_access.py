@@ -8,7 +8,7 @@ import pytest
 
 from portal.security.permissions import Permission
 from tests.helpers.access import assert_access_declared
-from tests.helpers.pages import csrf_token_from, text
+from tests.helpers.pages import get_or_post, text
 from tests.plugins.helpers import manifest, random_id, registry_state
 
 # (method, path template) of every route that changes something or asks to.
@@ -51,16 +51,8 @@ def test_readers_see_the_list_and_the_detail_without_manage_links(client, reader
 def test_readers_get_403_on_every_manage_route(client, reader, registered, method, path):
     url = path.format(id=registered.id)
     before = registry_state()
-    if method == "GET":
-        response = client.get(url)
-    else:
-        data = {
-            "csrf_token": csrf_token_from(client, "/logout"),
-            "manifest": json.dumps(manifest(version="9.0.0")),
-            "version": "1.0.0",
-            "config": "{}",
-        }
-        response = client.post(url, data=data)
+    data = {"manifest": json.dumps(manifest(version="9.0.0")), "version": "1.0.0", "config": "{}"}
+    response = get_or_post(client, method, url, data)
     assert response.status_code == 403
     assert registry_state() == before
 

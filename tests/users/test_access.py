@@ -6,7 +6,7 @@ import pytest
 
 from portal.security.permissions import Permission
 from tests.helpers.access import assert_access_declared
-from tests.helpers.pages import csrf_token_from, text
+from tests.helpers.pages import get_or_post, text
 from tests.helpers.records import audit_count
 from tests.users.helpers import role_id, user_count, user_state
 
@@ -45,20 +45,15 @@ def target(user_factory):
 def test_a_pi_may_not_manage(client, pi, target, method, path):
     url = path.format(id=target.id, viewer=role_id("Viewer"))
     before, events, users = user_state(target.id), audit_count(), user_count()
-    if method == "GET":
-        response = client.get(url)
-    else:
-        token = csrf_token_from(client, "/logout")
-        data = {
-            "csrf_token": token,
-            "confirmation": target.email,
-            "name": "Hacked",
-            "email": "hacked@example.org",
-            "version": "1",
-            "credential": "password",
-            "role_id": str(role_id("Admin")),
-        }
-        response = client.post(url, data=data)
+    data = {
+        "confirmation": target.email,
+        "name": "Hacked",
+        "email": "hacked@example.org",
+        "version": "1",
+        "credential": "password",
+        "role_id": str(role_id("Admin")),
+    }
+    response = get_or_post(client, method, url, data)
     assert response.status_code == 403
     assert user_state(target.id) == before
     assert audit_count() == events and user_count() == users

@@ -6,9 +6,9 @@ import pytest
 
 from portal.security.permissions import Access, Permission
 from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
-from tests.helpers.pages import text
+from tests.helpers.pages import get_or_post, text
 from tests.helpers.records import audit_count
-from tests.workspaces.helpers import listed, member_id, post, state
+from tests.workspaces.helpers import listed, member_id, state
 
 # (method, path template, form data) of every route that changes a workspace or asks to.
 MANAGE_ROUTES = [
@@ -38,10 +38,6 @@ def two_workspaces(make_pi):
     return a, b
 
 
-def _request(client, method, url, data):
-    return client.get(url) if method == "GET" else post(client, url, **data)
-
-
 def _url(workspace, path):
     if "{member}" in path:
         path = path.format(member=member_id(workspace, "pi2@example.org"))
@@ -52,7 +48,7 @@ def _try_all(client, workspace, routes, expected):
     before, events = state(workspace.id), audit_count()
     wrong = []
     for method, path, data in routes:
-        response = _request(client, method, _url(workspace, path), data)
+        response = get_or_post(client, method, _url(workspace, path), data)
         if response.status_code != expected:
             wrong.append((method, path, response.status_code))
     assert wrong == []
