@@ -5,14 +5,13 @@ allowed to do it, and sends ONE request through ``Ctx.post`` (or ``Ctx.send``), 
 notes the newest audit ``seq`` just before that request. The test then compares the
 audit rows written after that mark with the expected actions.
 
-One module per area; SCENARIOS gathers them all (a case id stands in one area only).
+One module per area; each registers its scenarios in SCENARIOS with ``@scenario(case)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from tests.audit_scenarios import (
+# Imported for their @scenario registrations.
+from tests.audit_scenarios import (  # noqa: F401
     account,
     audit,
     auth,
@@ -24,14 +23,6 @@ from tests.audit_scenarios import (
     users,
     workspaces,
 )
-from tests.audit_scenarios.context import Ctx, rows_after
-
-AREAS = (auth, account, users, roles, workspaces, registry, reports, plugins, audit, system)
-
-# Case id (an endpoint, or "endpoint:variant") → its scenario.
-SCENARIOS: dict[str, Callable[[Ctx], None]] = {}
-for _area in AREAS:
-    assert not set(_area.SCENARIOS) & set(SCENARIOS), _area.__name__
-    SCENARIOS.update(_area.SCENARIOS)
+from tests.audit_scenarios.context import SCENARIOS, Ctx, rows_after
 
 __all__ = ["SCENARIOS", "Ctx", "rows_after"]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pyotp
 
 from portal.extensions import db
 from portal.services.identity.password_links import issue_password_link
 from portal.services.signin import mfa
-from tests.audit_scenarios.context import Ctx
+from tests.audit_scenarios.context import Ctx, scenario
 from tests.factories import UserFactory
 from tests.helpers.signin import PASSWORD, next_totp_code
 from tests.users.helpers import make_session
@@ -21,6 +20,7 @@ ENROLMENT = re.compile(r'name="enrolment" type="hidden" value="([^"]+)"')
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+@scenario("account.end_own_session")
 def account_end_own_session(ctx: Ctx) -> None:
     user = ctx.sign_in_as(UserFactory(roles=["Viewer"]))
     other = make_session(user)  # the same person signed in on another device
@@ -28,12 +28,14 @@ def account_end_own_session(ctx: Ctx) -> None:
     assert ctx.response.headers["Location"] == "/account/sessions"
 
 
+@scenario("account.mfa_disable")
 def account_mfa_disable(ctx: Ctx) -> None:
     user = ctx.sign_in_as(UserFactory(roles=["Viewer"], mfa=True))  # no role requires MFA
     code = next_totp_code(ctx.app, user.email)
     ctx.post("/account/mfa/disable", {"password": PASSWORD, "code": code}, form="/account/mfa")
 
 
+@scenario("account.mfa_setup")
 def account_mfa_setup(ctx: Ctx) -> None:
     ctx.sign_in_as(UserFactory(roles=["Viewer"]))
     page = ctx.client.get("/account/mfa").get_data(as_text=True)
@@ -44,18 +46,21 @@ def account_mfa_setup(ctx: Ctx) -> None:
     assert "data-recovery-code>" in ctx.response.get_data(as_text=True)
 
 
+@scenario("account.password")
 def account_password(ctx: Ctx) -> None:
     ctx.sign_in_as(UserFactory(roles=["Viewer"]))
     data = {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     ctx.post("/account/password", data)
 
 
+@scenario("account.recovery_codes")
 def account_recovery_codes(ctx: Ctx) -> None:
     ctx.sign_in_as(UserFactory(roles=["Viewer"], mfa=True))
     ctx.post("/account/recovery-codes")
     assert "data-recovery-code>" in ctx.response.get_data(as_text=True)
 
 
+@scenario("account.recovery_codes_download")
 def account_recovery_codes_download(ctx: Ctx) -> None:
     user = ctx.sign_in_as(UserFactory(roles=["Viewer"], mfa=True))
     with ctx.app.test_request_context():
@@ -67,6 +72,7 @@ def account_recovery_codes_download(ctx: Ctx) -> None:
     assert codes[0] in ctx.response.get_data(as_text=True)
 
 
+@scenario("account.set_password")
 def account_set_password(ctx: Ctx) -> None:
     user = UserFactory(roles=["Viewer"])
     token = issue_password_link(user, actor=None)
@@ -75,15 +81,3 @@ def account_set_password(ctx: Ctx) -> None:
     path = f"/account/set-password/{token}"
     ctx.post(path, {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert ctx.response.headers["Location"] == "/login"
-
-
-# Case id (an endpoint, or "endpoint:variant") → its scenario.
-SCENARIOS: dict[str, Callable[[Ctx], None]] = {
-    "account.end_own_session": account_end_own_session,
-    "account.mfa_disable": account_mfa_disable,
-    "account.mfa_setup": account_mfa_setup,
-    "account.password": account_password,
-    "account.recovery_codes": account_recovery_codes,
-    "account.recovery_codes_download": account_recovery_codes_download,
-    "account.set_password": account_set_password,
-}

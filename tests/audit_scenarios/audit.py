@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from portal.jobs.worker import ThreadWorker, build_worker
-from tests.audit_scenarios.context import Ctx
+from tests.audit_scenarios.context import Ctx, scenario
 
 EXPORT_CSRF = re.compile(
     r'data-export-form>\s*<input type="hidden" name="csrf_token" value="([^"]+)"'
@@ -14,6 +13,7 @@ EXPORT_CSRF = re.compile(
 JOB_LOCATION = re.compile(r"[?&]job=([A-Za-z0-9-]+)")
 
 
+@scenario("audit.verify")
 def audit_verify(ctx: Ctx) -> None:
     """The POST only queues the verification; the job records its outcome. Run here by
     the real RQ worker class in this thread (as the reports tests do), not a real worker
@@ -25,6 +25,7 @@ def audit_verify(ctx: Ctx) -> None:
     assert build_worker(ctx.app, ThreadWorker).work(burst=True)
 
 
+@scenario("audit.export")
 def audit_export(ctx: Ctx) -> None:
     """An export is a report of its own kind: requested, and the export itself recorded."""
     ctx.admin()
@@ -33,10 +34,3 @@ def audit_export(ctx: Ctx) -> None:
     token = EXPORT_CSRF.search(page).group(1)
     ctx.post("/audit/export", {"format": "csv"}, token=token)
     assert ctx.response.headers["Location"].startswith("/reports/")
-
-
-# Case id (an endpoint, or "endpoint:variant") → its scenario.
-SCENARIOS: dict[str, Callable[[Ctx], None]] = {
-    "audit.export": audit_export,
-    "audit.verify": audit_verify,
-}

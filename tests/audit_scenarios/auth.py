@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from portal.extensions import db
 from portal.services.signin import mfa
 from portal.services.signin.ratelimit import WINDOW_SECONDS
-from tests.audit_scenarios.context import Ctx
+from tests.audit_scenarios.context import Ctx, scenario
 from tests.factories import UserFactory
 from tests.helpers.pages import csrf_token_from
 from tests.helpers.signin import PASSWORD, next_totp_code
 
 
+@scenario("auth.login")
 def auth_login(ctx: Ctx) -> None:
     user = UserFactory(roles=["Viewer"])
     ctx.expect_actor(user)
@@ -22,6 +22,7 @@ def auth_login(ctx: Ctx) -> None:
     assert ctx.response.headers["Location"] == "/"
 
 
+@scenario("auth.login:password_step")
 def auth_login_password_step(ctx: Ctx) -> None:
     """A user with MFA: the password step alone signs nobody in, so it records nothing."""
     user = UserFactory(roles=["Admin"], mfa=True)
@@ -30,6 +31,7 @@ def auth_login_password_step(ctx: Ctx) -> None:
     assert ctx.response.headers["Location"].startswith("/mfa")
 
 
+@scenario("auth.login:failure")
 def auth_login_failure(ctx: Ctx) -> None:
     user = UserFactory(roles=["Viewer"])
     ctx.expect_actor(None, user.email)
@@ -37,12 +39,14 @@ def auth_login_failure(ctx: Ctx) -> None:
     ctx.post("/login", {"email": user.email, "password": "not the password at all"})
 
 
+@scenario("auth.login:unknown_email")
 def auth_login_unknown(ctx: Ctx) -> None:
     ctx.expect_actor(None, "nobody-here@example.org")
     ctx.ok_statuses = (400,)
     ctx.post("/login", {"email": "Nobody-Here@example.org", "password": "whatever it is"})
 
 
+@scenario("auth.login:lockout")
 def auth_login_lockout(ctx: Ctx) -> None:
     """The failure that reaches the threshold locks the account (lockout, then failure)."""
     threshold = ctx.app.config["LOCKOUT_THRESHOLD"]
@@ -68,6 +72,7 @@ def _exhaust_login_limit(ctx: Ctx, email: str) -> None:
         assert ctx.client.post("/login", data=data).status_code == 400
 
 
+@scenario("auth.login:rate_limited")
 def auth_login_rate_limited(ctx: Ctx) -> None:
     """The first refused attempt of a window is recorded (even with the right password)."""
     user = UserFactory(roles=["Viewer"])
@@ -77,6 +82,7 @@ def auth_login_rate_limited(ctx: Ctx) -> None:
     ctx.post("/login", {"email": user.email, "password": PASSWORD})
 
 
+@scenario("auth.login:rate_limited_again")
 def auth_login_rate_limited_again(ctx: Ctx) -> None:
     """Later refusals in the same window are not recorded again (no flooding the trail)."""
     user = UserFactory(roles=["Viewer"])
@@ -89,6 +95,7 @@ def auth_login_rate_limited_again(ctx: Ctx) -> None:
     ctx.post("/login", {"email": user.email, "password": PASSWORD}, token=token)
 
 
+@scenario("auth.mfa")
 def auth_mfa(ctx: Ctx) -> None:
     user = UserFactory(roles=["Admin"], mfa=True)
     assert ctx.password_step(user.email).status_code == 303
@@ -97,6 +104,7 @@ def auth_mfa(ctx: Ctx) -> None:
     assert ctx.response.headers["Location"] == "/"
 
 
+@scenario("auth.mfa:failure")
 def auth_mfa_failure(ctx: Ctx) -> None:
     user = UserFactory(roles=["Admin"], mfa=True)
     assert ctx.password_step(user.email).status_code == 303
@@ -105,6 +113,7 @@ def auth_mfa_failure(ctx: Ctx) -> None:
     ctx.post("/mfa", {"code": "000000"})
 
 
+@scenario("auth.mfa:recovery_code")
 def auth_mfa_recovery_code(ctx: Ctx) -> None:
     user = UserFactory(roles=["Researcher"], mfa=True)
     with ctx.app.test_request_context():
@@ -116,6 +125,7 @@ def auth_mfa_recovery_code(ctx: Ctx) -> None:
     assert ctx.response.headers["Location"] == "/"
 
 
+@scenario("auth.mfa:rate_limited")
 def auth_mfa_rate_limited(ctx: Ctx) -> None:
     """Past the per-user code limit the /mfa step answers 429."""
     user = UserFactory(roles=["Admin"], mfa=True)
@@ -131,24 +141,8 @@ def auth_mfa_rate_limited(ctx: Ctx) -> None:
     ctx.post("/mfa", {"code": next_totp_code(ctx.app, user.email)})
 
 
+@scenario("auth.logout")
 def auth_logout(ctx: Ctx) -> None:
     ctx.sign_in_as(UserFactory(roles=["Viewer"]))
     ctx.post("/logout")
     assert ctx.response.headers["Location"] == "/login"
-
-
-# Case id (an endpoint, or "endpoint:variant") → its scenario.
-SCENARIOS: dict[str, Callable[[Ctx], None]] = {
-    "auth.login": auth_login,
-    "auth.login:password_step": auth_login_password_step,
-    "auth.login:failure": auth_login_failure,
-    "auth.login:unknown_email": auth_login_unknown,
-    "auth.login:lockout": auth_login_lockout,
-    "auth.login:rate_limited": auth_login_rate_limited,
-    "auth.login:rate_limited_again": auth_login_rate_limited_again,
-    "auth.logout": auth_logout,
-    "auth.mfa": auth_mfa,
-    "auth.mfa:failure": auth_mfa_failure,
-    "auth.mfa:recovery_code": auth_mfa_recovery_code,
-    "auth.mfa:rate_limited": auth_mfa_rate_limited,
-}

@@ -16,6 +16,20 @@ from tests.factories import UserFactory
 from tests.helpers.pages import csrf_token_from
 from tests.helpers.signin import password_step
 
+# Case id (an endpoint, or "endpoint:variant") → its scenario; the area modules fill it.
+SCENARIOS: dict[str, Callable[[Ctx], None]] = {}
+
+
+def scenario(case: str) -> Callable[[Callable[[Ctx], None]], Callable[[Ctx], None]]:
+    """Register the decorated function as the scenario of ``case`` (once only)."""
+
+    def register(function: Callable[[Ctx], None]) -> Callable[[Ctx], None]:
+        assert case not in SCENARIOS, f"two scenarios for {case}"
+        SCENARIOS[case] = function
+        return function
+
+    return register
+
 
 def max_seq() -> int:
     """The newest audit row's seq (0 for an empty trail)."""

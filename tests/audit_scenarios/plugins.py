@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from portal.extensions import db
 from portal.models import User
-from tests.audit_scenarios.context import Ctx
+from tests.audit_scenarios.context import Ctx, scenario
 
 # A valid plugin manifest (a copy: the plugin area's own test helpers may change).
 PLUGIN_MANIFEST: dict[str, Any] = {
@@ -40,33 +39,39 @@ def _plugin(actor: User, *, enabled: bool = False) -> Any:
     return plugin
 
 
+@scenario("plugins.new")
 def plugins_new(ctx: Ctx) -> None:
     ctx.admin()
     ctx.post("/plugins/new", {"manifest": json.dumps(PLUGIN_MANIFEST, indent=2)})
 
 
+@scenario("plugins.enable")
 def plugins_enable(ctx: Ctx) -> None:
     plugin = _plugin(ctx.admin())
     ctx.post(f"/plugins/{plugin.id}/enable", {"version": plugin.version})
 
 
+@scenario("plugins.disable")
 def plugins_disable(ctx: Ctx) -> None:
     plugin = _plugin(ctx.admin(), enabled=True)
     ctx.post(f"/plugins/{plugin.id}/disable")
 
 
+@scenario("plugins.config")
 def plugins_config(ctx: Ctx) -> None:
     plugin = _plugin(ctx.admin())
     config = {"endpoint": "https://other.example.org", "batch_size": 10}
     ctx.post(f"/plugins/{plugin.id}/config", {"config": json.dumps(config)})
 
 
+@scenario("plugins.upgrade")
 def plugins_upgrade(ctx: Ctx) -> None:
     plugin = _plugin(ctx.admin())
     manifest = {**PLUGIN_MANIFEST, "version": "1.1.0"}
     ctx.post(f"/plugins/{plugin.id}/upgrade", {"manifest": json.dumps(manifest)})
 
 
+@scenario("plugins.downgrade")
 def plugins_downgrade(ctx: Ctx) -> None:
     from portal.services.plugins.changes import upgrade_plugin
 
@@ -75,14 +80,3 @@ def plugins_downgrade(ctx: Ctx) -> None:
     upgrade_plugin(plugin, {**PLUGIN_MANIFEST, "version": "1.1.0"}, actor=admin)
     db.session.flush()
     ctx.post(f"/plugins/{plugin.id}/downgrade", {"version": "1.0.0"})
-
-
-# Case id (an endpoint, or "endpoint:variant") → its scenario.
-SCENARIOS: dict[str, Callable[[Ctx], None]] = {
-    "plugins.config": plugins_config,
-    "plugins.disable": plugins_disable,
-    "plugins.downgrade": plugins_downgrade,
-    "plugins.enable": plugins_enable,
-    "plugins.new": plugins_new,
-    "plugins.upgrade": plugins_upgrade,
-}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from portal.services.registry.changes import TRANSITIONS
-from tests.audit_scenarios.context import Ctx
+from tests.audit_scenarios.context import Ctx, scenario
 from tests.factories import MLModelFactory, WorkspaceFactory
 
 
+@scenario("registry.new")
 def registry_new(ctx: Ctx) -> None:
     ctx.admin()
     ws = WorkspaceFactory()
@@ -25,6 +24,7 @@ def registry_new(ctx: Ctx) -> None:
     ctx.post("/models/new", data)
 
 
+@scenario("registry.stage")
 def registry_stage(ctx: Ctx) -> None:
     ctx.admin()
     model = MLModelFactory(stage="draft")
@@ -33,6 +33,7 @@ def registry_stage(ctx: Ctx) -> None:
     ctx.post(f"/models/{model.id}/stage", data, form=f"/models/{model.id}")
 
 
+@scenario("registry.stage:promotion")
 def registry_stage_promotion(ctx: Ctx) -> None:
     """Promoting to production archives the previous production version: two rows."""
     ctx.admin()
@@ -41,11 +42,3 @@ def registry_stage_promotion(ctx: Ctx) -> None:
     model = MLModelFactory(workspace=ws, name="audit-net", version="2.0.0", stage="staging")
     data = {"stage": "production", "reason": "Better", "expected_stage": "staging"}
     ctx.post(f"/models/{model.id}/stage", data, form=f"/models/{model.id}")
-
-
-# Case id (an endpoint, or "endpoint:variant") → its scenario.
-SCENARIOS: dict[str, Callable[[Ctx], None]] = {
-    "registry.new": registry_new,
-    "registry.stage": registry_stage,
-    "registry.stage:promotion": registry_stage_promotion,
-}

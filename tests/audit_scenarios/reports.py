@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from portal.extensions import db
 from portal.services.reports.files import relative_path, report_file
-from tests.audit_scenarios.context import Ctx
+from tests.audit_scenarios.context import Ctx, scenario
 from tests.factories import ReportFactory
 
 
+@scenario("reports.new")
 def reports_new(ctx: Ctx) -> None:
     ctx.admin()
     path = "/reports/new?kind=access_review"
@@ -17,12 +16,14 @@ def reports_new(ctx: Ctx) -> None:
     assert ctx.response.headers["Location"].startswith("/reports/")
 
 
+@scenario("reports.retry")
 def reports_retry(ctx: Ctx) -> None:
     admin = ctx.admin()
     report = ReportFactory(requested_by=admin, status="failed", error="It broke.", attempts=1)
     ctx.post(f"/reports/{report.id}/retry", form=f"/reports/{report.id}")
 
 
+@scenario("reports.download")
 def reports_download(ctx: Ctx) -> None:
     """A GET that is audited: downloading a report's file."""
     admin = ctx.admin()
@@ -38,11 +39,3 @@ def reports_download(ctx: Ctx) -> None:
         ctx.response.close()
     finally:
         path.unlink(missing_ok=True)
-
-
-# Case id (an endpoint, or "endpoint:variant") → its scenario.
-SCENARIOS: dict[str, Callable[[Ctx], None]] = {
-    "reports.download": reports_download,
-    "reports.new": reports_new,
-    "reports.retry": reports_retry,
-}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from portal.extensions import db
 from portal.services.identity.roles import create_role
-from tests.audit_scenarios.context import Ctx
+from tests.audit_scenarios.context import Ctx, scenario
 
 
 def _custom_role(name: str = "Lab Lead") -> Any:
@@ -18,12 +17,14 @@ def _custom_role(name: str = "Lab Lead") -> Any:
     return role
 
 
+@scenario("roles.new")
 def roles_new(ctx: Ctx) -> None:
     ctx.admin()
     data = {"name": "Lab Lead", "description": "Leads a lab", "permissions": ["models.view"]}
     ctx.post("/roles/new", data)
 
 
+@scenario("roles.detail")
 def roles_detail(ctx: Ctx) -> None:
     ctx.admin()
     role = _custom_role()
@@ -35,16 +36,9 @@ def roles_detail(ctx: Ctx) -> None:
     ctx.post(f"/roles/{role.id}", data)
 
 
+@scenario("roles.delete")
 def roles_delete(ctx: Ctx) -> None:
     ctx.admin()
     role = _custom_role()
     ctx.post(f"/roles/{role.id}/delete", {"confirmation": role.name})
     assert ctx.response.headers["Location"] == "/roles"
-
-
-# Case id (an endpoint, or "endpoint:variant") → its scenario.
-SCENARIOS: dict[str, Callable[[Ctx], None]] = {
-    "roles.delete": roles_delete,
-    "roles.detail": roles_detail,
-    "roles.new": roles_new,
-}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
-from tests.audit_scenarios.context import Ctx
+from tests.audit_scenarios.context import Ctx, scenario
 from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
 
 
+@scenario("workspaces.new")
 def workspaces_new(ctx: Ctx) -> None:
     ctx.admin()
     pi = UserFactory(roles=["PI"], mfa=True)
@@ -16,6 +16,7 @@ def workspaces_new(ctx: Ctx) -> None:
     ctx.post("/workspaces/new", data)
 
 
+@scenario("workspaces.edit")
 def workspaces_edit(ctx: Ctx) -> None:
     ctx.admin()
     ws = WorkspaceFactory()
@@ -28,18 +29,21 @@ def workspaces_edit(ctx: Ctx) -> None:
     ctx.post(f"/workspaces/{ws.id}/edit", data)
 
 
+@scenario("workspaces.archive")
 def workspaces_archive(ctx: Ctx) -> None:
     ctx.admin()
     ws = WorkspaceFactory()
     ctx.post(f"/workspaces/{ws.id}/archive", {"confirmation": ws.slug})
 
 
+@scenario("workspaces.unarchive")
 def workspaces_unarchive(ctx: Ctx) -> None:
     ctx.admin()
     ws = WorkspaceFactory(is_archived=True)
     ctx.post(f"/workspaces/{ws.id}/unarchive")
 
 
+@scenario("workspaces.add_member")
 def workspaces_add_member(ctx: Ctx) -> None:
     ctx.admin()
     ws, person = WorkspaceFactory(), UserFactory(roles=["Researcher"])
@@ -47,6 +51,7 @@ def workspaces_add_member(ctx: Ctx) -> None:
     ctx.post(f"/workspaces/{ws.id}/members", data, form=f"/workspaces/{ws.id}/members")
 
 
+@scenario("workspaces.member_role")
 def workspaces_member_role(ctx: Ctx) -> None:
     ctx.admin()
     ws = WorkspaceFactory()
@@ -55,6 +60,7 @@ def workspaces_member_role(ctx: Ctx) -> None:
     ctx.post(path, {"role": "editor"}, form=f"/workspaces/{ws.id}/members")
 
 
+@scenario("workspaces.remove")
 def workspaces_remove(ctx: Ctx) -> None:
     ctx.admin()
     ws = WorkspaceFactory()
@@ -62,22 +68,10 @@ def workspaces_remove(ctx: Ctx) -> None:
     ctx.post(f"/workspaces/{ws.id}/members/{member.id}/remove")
 
 
+@scenario("workspaces.transfer")
 def workspaces_transfer(ctx: Ctx) -> None:
     ctx.admin()
     ws = WorkspaceFactory()
     pi = UserFactory(roles=["PI"], mfa=True)
     member = MemberFactory(workspace=ws, user=pi, role="editor")
     ctx.post(f"/workspaces/{ws.id}/members/{member.id}/transfer", {"confirmation": pi.email})
-
-
-# Case id (an endpoint, or "endpoint:variant") → its scenario.
-SCENARIOS: dict[str, Callable[[Ctx], None]] = {
-    "workspaces.add_member": workspaces_add_member,
-    "workspaces.archive": workspaces_archive,
-    "workspaces.edit": workspaces_edit,
-    "workspaces.member_role": workspaces_member_role,
-    "workspaces.new": workspaces_new,
-    "workspaces.remove": workspaces_remove,
-    "workspaces.transfer": workspaces_transfer,
-    "workspaces.unarchive": workspaces_unarchive,
-}

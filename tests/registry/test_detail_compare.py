@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 
@@ -21,23 +22,16 @@ METRIC_ROW = re.compile(
 @pytest.fixture
 def versions(team, model_factory):
     """Three versions of "ranker" in A (newest last) and one of another name."""
-    v1 = model_factory(
-        workspace=team.ws_a,
-        name="ranker",
+    ranker = functools.partial(model_factory, workspace=team.ws_a, name="ranker")
+    v1 = ranker(
         version="1",
         stage="production",
         metrics={"ndcg": 0.71, "latency_ms": 30, "recall": 0.5},
         parameters={"depth": 6, "features": ["a", "b"], "nested": {"k": True}},
         created_by=team.researcher,
     )
-    v2 = model_factory(
-        workspace=team.ws_a,
-        name="ranker",
-        version="2",
-        stage="staging",
-        metrics={"ndcg": 0.74, "latency_ms": 27, "mrr": 0.6},
-    )
-    v3 = model_factory(workspace=team.ws_a, name="ranker", version="3", metrics={})
+    v2 = ranker(version="2", stage="staging", metrics={"ndcg": 0.74, "latency_ms": 27, "mrr": 0.6})
+    v3 = ranker(version="3", metrics={})
     other = model_factory(workspace=team.ws_a, name="tagger", metrics={"ndcg": 0.5})
     hidden = model_factory(workspace=team.ws_b, name="ranker", version="1", metrics={"ndcg": 1})
     return {"v1": v1, "v2": v2, "v3": v3, "other": other, "hidden": hidden}
