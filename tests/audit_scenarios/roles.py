@@ -9,7 +9,9 @@ from portal.services.identity.roles import create_role
 from tests.audit_scenarios.context import Ctx, scenario
 
 
-def _custom_role(name: str = "Lab Lead") -> Any:
+def _custom_role(ctx: Ctx, name: str = "Lab Lead") -> Any:
+    """Sign in as an Admin; the custom role they change."""
+    ctx.admin()
     role = create_role(
         name=name, description="", permissions=["models.view"], requires_mfa=False, actor=None
     )
@@ -26,8 +28,7 @@ def roles_new(ctx: Ctx) -> None:
 
 @scenario("roles.detail")
 def roles_detail(ctx: Ctx) -> None:
-    ctx.admin()
-    role = _custom_role()
+    role = _custom_role(ctx)
     data = {
         "name": role.name,
         "description": "Now with reports",
@@ -38,7 +39,6 @@ def roles_detail(ctx: Ctx) -> None:
 
 @scenario("roles.delete")
 def roles_delete(ctx: Ctx) -> None:
-    ctx.admin()
-    role = _custom_role()
+    role = _custom_role(ctx)
     ctx.post(f"/roles/{role.id}/delete", {"confirmation": role.name})
     assert ctx.response.headers["Location"] == "/roles"
