@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import MLModel, WorkspaceMember
-from tests.helpers.pages import NEXT_LINK, PREV_LINK, error_detail, link
+from tests.helpers.lists import BAD_LINK, BAD_PAGING, next_cursor, refusal, walk_pages
+from tests.helpers.pages import PREV_LINK, error_detail, link
 from tests.registry.helpers import listed, text
 
 
@@ -126,20 +127,16 @@ def test_walking_pages_forwards_and_back(client, team, sign_in_as, model_factory
         MLModel.id.desc(),
         where=sa.and_(MLModel.workspace_id == team.ws_a.id, MLModel.name.like("bulk%")),
     )
-    query = {"q": "bulk", "sort": "created", "order": "desc", "per_page": 10}
-    response = client.get("/models", query_string=query)
-    assert "23 versions" in text(response)
-    assert link(PREV_LINK, response) is None
-    pages = [listed(response)]
-    next_url = link(NEXT_LINK, response)
-    while next_url:
-        assert "q=bulk" in next_url and "per_page=10" in next_url and "order=desc" in next_url
-        response = client.get(next_url)
-        pages.append(listed(response))
-        next_url = link(NEXT_LINK, response)
+    keeps = ("q=bulk", "per_page=10", "order=desc")
+    responses = walk_pages(
+        client, "/models?q=bulk&sort=created&order=desc&per_page=10", keeps=keeps
+    )
+    assert "23 versions" in text(responses[0])
+    assert link(PREV_LINK, responses[0]) is None
+    pages = [listed(response) for response in responses]
     assert [len(p) for p in pages] == [10, 10, 3]
     assert [label for p in pages for label in p] == expected
-    back = client.get(link(PREV_LINK, response))
+    back = client.get(link(PREV_LINK, responses[-1]))
     assert listed(back) == pages[1]
 
 
@@ -167,23 +164,18 @@ def test_the_count_is_capped(client, team, sign_in_as, model_factory, monkeypatc
         ),
         ({"q": "x" * 201}, "Name starts with: Search for at most 200 characters."),
         ({"q": "a\x00b"}, "NUL character"),
-        ({"per_page": "0"}, "Rows per page must be a number from 1 to 200."),
-        ({"after": "forged"}, "That page link is not valid"),
-        ({"after": "a", "before": "b"}, "Give either 'after' or 'before', not both."),
+        ({"after": "forged"}, BAD_LINK),
+        *BAD_PAGING,
     ],
 )
 def test_bad_arguments_are_400_with_a_message(client, team, sign_in_as, args, message):
     sign_in_as(team.researcher)
-    response = client.get("/models", query_string=args)
-    assert response.status_code == 400
-    assert message in error_detail(response)
+    assert message in refusal(client, "/models", args)
 
 
 def test_a_cursor_of_another_order_is_refused(client, team, sign_in_as, model_factory):
     for n in range(3):
         model_factory(workspace=team.ws_a, version=str(n))
     sign_in_as(team.researcher)
-    response = client.get("/models", query_string={"per_page": 1})
-    cursor = link(NEXT_LINK, response).split("after=")[1].split("&")[0]
-    response = client.get("/models", query_string={"sort": "created", "after": cursor})
-    assert response.status_code == 400
+    cursor = next_cursor(client, "/models", {"per_page": 1})
+    assert BAD_LINK in refusal(client, "/models", {"sort": "created", "after": cursor})

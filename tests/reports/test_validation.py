@@ -10,6 +10,7 @@ import pytest
 from portal.extensions import db
 from portal.models.base import utcnow
 from tests.factories import ReportFactory
+from tests.helpers.lists import BAD_LINK, BAD_PAGING, BAD_PER_PAGE, refusal
 from tests.helpers.pages import error_detail, text
 from tests.helpers.signin import signed_in_client
 from tests.reports.helpers import counts, request_via_form
@@ -84,16 +85,13 @@ def test_an_unknown_kind_is_refused(researcher_client, kind):
         ({"status": "exploded"}, "Status: No such status."),
         ({"mine": "maybe"}, "Requested by: Choose anyone or me."),
         ({"kind": "access\x00review"}, "Kind: No such kind."),
-        ({"after": "forged-cursor"}, "That page link is not valid"),
-        ({"after": "a", "before": "b"}, "either 'after' or 'before'"),
-        ({"per_page": "0"}, "Rows per page"),
-        ({"per_page": "many"}, "Rows per page"),
+        ({"after": "forged-cursor"}, BAD_LINK),
+        ({"per_page": "many"}, BAD_PER_PAGE),
+        *BAD_PAGING,
     ],
 )
 def test_bad_list_arguments_are_refused(researcher_client, query, message):
-    response = researcher_client.get("/reports", query_string=query)
-    assert response.status_code == 400
-    assert message in error_detail(response)
+    assert message in refusal(researcher_client, "/reports", query)
 
 
 @pytest.mark.parametrize("path", ["", "/status", "/download"])
