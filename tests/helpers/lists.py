@@ -24,6 +24,14 @@ BAD_PAGING: list[tuple[dict[str, str], str]] = [
 ]
 
 
+def keyset_order(column: Any, tiebreak: Any, order: str) -> tuple[Any, Any]:
+    """The ORDER BY of a list sorted by ``column`` in ``order`` ("asc" or "desc"), ties
+    broken by ``tiebreak`` the same way: what its pages must add up to."""
+    if order == "desc":
+        return column.desc(), tiebreak.desc()
+    return column.asc(), tiebreak.asc()
+
+
 def walk_pages(client: FlaskClient, url: str, *, keeps: tuple[str, ...] = ()) -> list[Any]:
     """Every page from ``url`` on, following the next-page links to the last page: their
     responses, each a 200. Each link followed still holds the ``keeps`` query parts (the

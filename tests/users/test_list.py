@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
 from tests.factories import PASSWORD_HASH, UserFactory
-from tests.helpers.lists import BAD_PAGING, next_cursor, refusal, walk_pages
+from tests.helpers.lists import BAD_PAGING, keyset_order, next_cursor, refusal, walk_pages
 from tests.helpers.pages import NEXT_LINK, PREV_LINK, error_detail, link, text
 from tests.users.helpers import listed_emails
 
@@ -65,10 +65,7 @@ def test_sort_orders_across_pages(client, admin, sort, order):
     for i in range(12):
         UserFactory(name=f"Name {(i * 7) % 12:02d}", created_at=base + timedelta(hours=i))
     column = {"email": User.email, "name": User.name, "created": User.created_at}[sort]
-    if order == "desc":
-        expected = _db_order(column.desc(), User.id.desc())
-    else:
-        expected = _db_order(column.asc(), User.id.asc())
+    expected = _db_order(*keyset_order(column, User.id, order))
 
     responses = walk_pages(client, f"/users?sort={sort}&order={order}&per_page=5")
     assert [email for response in responses for email in listed_emails(response)] == expected

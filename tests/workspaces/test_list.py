@@ -11,7 +11,14 @@ from portal.extensions import db
 from portal.models import Workspace
 from portal.models.base import utcnow
 from tests.factories import MemberFactory, WorkspaceFactory
-from tests.helpers.lists import BAD_PAGING, BAD_PER_PAGE, next_cursor, refusal, walk_pages
+from tests.helpers.lists import (
+    BAD_PAGING,
+    BAD_PER_PAGE,
+    keyset_order,
+    next_cursor,
+    refusal,
+    walk_pages,
+)
 from tests.helpers.pages import PREV_LINK, link, text
 from tests.workspaces.helpers import listed
 
@@ -92,10 +99,7 @@ def test_sort_orders_across_pages(client, admin, sort, order):
     for i in range(12):
         WorkspaceFactory(name=f"WS {(i * 7) % 12:02d}", created_at=base + timedelta(hours=i))
     column = {"name": Workspace.name, "created": Workspace.created_at}[sort]
-    if order == "desc":
-        expected = _expected(column.desc(), Workspace.id.desc())
-    else:
-        expected = _expected(column.asc(), Workspace.id.asc())
+    expected = _expected(*keyset_order(column, Workspace.id, order))
     responses = walk_pages(client, f"/workspaces?sort={sort}&order={order}&per_page=5")
     assert [slug for response in responses for slug in listed(response)] == expected
 
