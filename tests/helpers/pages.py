@@ -8,6 +8,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+# What every refusal of a NUL character (which PostgreSQL cannot store) says, in any field.
+NUL_CHARACTER = "NUL character"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 NEXT_LINK = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')
 PREV_LINK = re.compile(r'<a class="page-link" rel="prev" href="([^"]+)"')

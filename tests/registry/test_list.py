@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import MLModel, WorkspaceMember
 from tests.helpers.lists import BAD_LINK, BAD_PAGING, next_cursor, refusal, walk_pages
-from tests.helpers.pages import PREV_LINK, error_detail, link
+from tests.helpers.pages import NUL_CHARACTER, PREV_LINK, error_detail, link
 from tests.registry.helpers import listed, text
 
 
@@ -163,7 +163,7 @@ def test_the_count_is_capped(client, team, sign_in_as, model_factory, monkeypatc
             "Workspace: No such workspace, or you are not a member of it.",
         ),
         ({"q": "x" * 201}, "Name starts with: Search for at most 200 characters."),
-        ({"q": "a\x00b"}, "NUL character"),
+        ({"q": "a\x00b"}, NUL_CHARACTER),
         ({"after": "forged"}, BAD_LINK),
         *BAD_PAGING,
     ],

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import MLModel
-from tests.helpers.pages import csrf_token_from
+from tests.helpers.pages import NUL_CHARACTER, csrf_token_from
 from tests.registry.helpers import VALID, post_register, snapshot, text
 
 
@@ -109,7 +109,7 @@ BAD_INPUT = [
     ({"name": "n" * 201}, "Give a name of 1 to 200 characters."),
     ({"name": "fraud/detector"}, "Use letters, digits, spaces, dots, dashes and underscores"),
     ({"name": "-fraud"}, "starting with a letter or digit"),
-    ({"name": "fraud\x00"}, "NUL character"),
+    ({"name": "fraud\x00"}, NUL_CHARACTER),
     ({"version": ""}, "Enter a version."),
     ({"version": "v" * 65}, "Give a version of 1 to 64 characters."),
     ({"version": "1.0 beta"}, "plus signs"),
@@ -144,7 +144,7 @@ BAD_INPUT = [
     ({"parameters": '{"x": "' + "y" * 70_000 + '"}'}, "parameters is too large: 70,009 bytes"),
     ({"parameters": "x" * 1_000_000}, "too long"),
     ({"metrics": '{"a": 1}' + " " * 1_000_000}, "too long"),
-    ({"parameters": '{"a": 1}\x00'}, "NUL character"),
+    ({"parameters": '{"a": 1}\x00'}, NUL_CHARACTER),
 ]
 
 

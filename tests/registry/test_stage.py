@@ -11,6 +11,7 @@ from portal.models import MLModel
 from portal.services import audit
 from portal.services.registry.changes import TRANSITIONS
 from tests.factories import MemberFactory
+from tests.helpers.pages import NUL_CHARACTER
 from tests.registry.helpers import PROBLEM, post_stage, snapshot, text
 
 LEGAL = [(src, dst) for src, targets in TRANSITIONS.items() for dst in targets]
@@ -141,7 +142,7 @@ def test_an_archived_version_can_be_promoted_again(client, team, sign_in_as, mod
         ({"reason": ""}, "Give a reason for the change."),
         ({"reason": "   "}, "Give a reason for the change."),
         ({"reason": "r" * 501}, "Keep the reason to at most 500 characters."),
-        ({"reason": "because\x00"}, "NUL character"),
+        ({"reason": "because\x00"}, NUL_CHARACTER),
         # Malformed forms.
         ({"stage": "deployed"}, "Choose a stage from the list."),
         ({"stage": ""}, "Choose the new stage."),

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models.base import utcnow
 from tests.factories import ReportFactory
 from tests.helpers.lists import BAD_LINK, BAD_PAGING, BAD_PER_PAGE, refusal
-from tests.helpers.pages import error_detail, text
+from tests.helpers.pages import NUL_CHARACTER, error_detail, text
 from tests.helpers.signin import signed_in_client
 from tests.reports.helpers import counts, request_via_form
 
@@ -35,8 +35,8 @@ def researcher_client(app, cast):
         ({"date_to": ""}, "Give an end date."),
         ({"date_from": "2024-03-02", "date_to": "2024-03-01"}, "on or after the start date"),
         ({"date_from": "2024-01-01", "date_to": "2025-01-01"}, "at most 366 days"),
-        ({"date_from": "2024-01-01\x00"}, "NUL character"),
-        ({"workspace": "\x00"}, "NUL character"),
+        ({"date_from": "2024-01-01\x00"}, NUL_CHARACTER),
+        ({"workspace": "\x00"}, NUL_CHARACTER),
         ({"workspace": str(uuid.uuid4())}, "There is no such workspace"),
         ({"workspace": "not-a-uuid"}, "There is no such workspace"),
         ({"date_to": "9" * 200_000}, "too long"),

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
 from portal.services import audit
-from tests.helpers.pages import VERSION, conflict_page, csrf_token_from, text
+from tests.helpers.pages import NUL_CHARACTER, VERSION, conflict_page, csrf_token_from, text
 from tests.helpers.records import audit_count
 from tests.users.helpers import make_session, user_state
 
@@ -172,12 +172,12 @@ def test_edit_to_a_taken_email_is_a_form_error(client, admin, user_factory):
         ({"version": "abc"}, "Not a valid integer value."),
         ({"version": ""}, "The form is missing its version; reload the page."),
         ({"version": None}, "The form is missing its version; reload the page."),
-        ({"version": "1\x00"}, "NUL character"),
+        ({"version": "1\x00"}, NUL_CHARACTER),
         ({"name": ""}, "Enter a name."),
         ({"name": "n" * 201}, "Field cannot be longer than 200 characters."),
-        ({"name": "a\x00b"}, "NUL character"),
+        ({"name": "a\x00b"}, NUL_CHARACTER),
         ({"email": "nope"}, "Enter a valid email address."),
-        ({"email": "a@b.org\x00"}, "NUL character"),
+        ({"email": "a@b.org\x00"}, NUL_CHARACTER),
         ({"email": "e" * 100_001}, "too long"),
     ],
 )

@@ -13,7 +13,7 @@ from portal.models import User
 from portal.models.base import utcnow
 from tests.factories import PASSWORD_HASH, UserFactory
 from tests.helpers.lists import BAD_PAGING, keyset_order, next_cursor, refusal, walk_pages
-from tests.helpers.pages import NEXT_LINK, PREV_LINK, error_detail, link, text
+from tests.helpers.pages import NEXT_LINK, NUL_CHARACTER, PREV_LINK, error_detail, link, text
 from tests.users.helpers import listed_emails
 
 
@@ -191,7 +191,7 @@ def test_count_is_capped(client, admin, app_ctx):
         ({"no_sign_in_since": "2024-02-30"}, "No sign-in since: Give the date as YYYY-MM-DD."),
         ({"no_sign_in_since": "yesterday"}, "No sign-in since: Give the date as YYYY-MM-DD."),
         ({"q": "x" * 201}, "Search for at most 200 characters."),
-        ({"q": "a\x00b"}, "NUL character"),
+        ({"q": "a\x00b"}, NUL_CHARACTER),
         ({"role": "Wizard"}, "Role: No such role."),
         ({"role": "admin"}, "Role: No such role."),
         ({"role": "Admin\x00"}, "Role:"),

@@ -8,7 +8,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import User
-from tests.helpers.pages import flashes_after, post_form, text
+from tests.helpers.pages import NUL_CHARACTER, flashes_after, post_form, text
 from tests.helpers.records import audit_count
 from tests.users.helpers import role_id, user_state
 
@@ -98,7 +98,7 @@ def test_role_ids_of_another_user_do_not_leak(client, admin, user_factory):
         ({"role_id": str(uuid.uuid4())}, "Choose a role from the list."),
         ({"role_id": "not-a-uuid"}, "Choose a role from the list."),
         ({"role_id": ""}, "Choose a role from the list."),
-        ({"role_id": "x\x00"}, "NUL character"),
+        ({"role_id": "x\x00"}, NUL_CHARACTER),
         ({"role_id": "r" * 100_001}, "too long"),
         ({"role_id": "ROLE:Analyst", "action": "delete"}, "Grant or revoke."),
     ],

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Workspace, WorkspaceMember
 from tests.factories import UserFactory, WorkspaceFactory
-from tests.helpers.pages import flashes_after, text
+from tests.helpers.pages import NUL_CHARACTER, flashes_after, text
 from tests.helpers.records import audit_count
 from tests.workspaces.helpers import post, workspace_count
 
@@ -124,12 +124,12 @@ def test_no_short_name_can_be_made_from_symbols(client, pi):
         ({"name": ""}, "Enter a name."),
         ({"name": "   "}, "Enter a name."),
         ({"name": "n" * 201}, "Use at most 200 characters."),
-        ({"name": "a\x00b"}, "NUL character"),
+        ({"name": "a\x00b"}, NUL_CHARACTER),
         ({"slug": "Upper"}, "Use lower-case letters, digits and hyphens only."),
         ({"slug": "with space"}, "Use lower-case letters, digits and hyphens only."),
         ({"slug": "a"}, "Use 2 to 100 characters."),
         ({"slug": "s" * 101}, "Use 2 to 100 characters."),
-        ({"slug": "ok\x00"}, "NUL character"),
+        ({"slug": "ok\x00"}, NUL_CHARACTER),
         ({"slug": "ünï"}, "Use lower-case letters, digits and hyphens only."),
         ({"description": "d" * 5001}, "Use at most 5,000 characters."),
         ({"description": "x" * 100_001}, "too long"),

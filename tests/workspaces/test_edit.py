@@ -10,7 +10,14 @@ import pytest
 from portal.extensions import db
 from portal.models import Workspace
 from tests.factories import WorkspaceFactory
-from tests.helpers.pages import VERSION, conflict_page, csrf_token_from, flashes_after, text
+from tests.helpers.pages import (
+    NUL_CHARACTER,
+    VERSION,
+    conflict_page,
+    csrf_token_from,
+    flashes_after,
+    text,
+)
 from tests.helpers.records import audit_count
 from tests.workspaces.helpers import state
 
@@ -116,7 +123,7 @@ def test_secret_looking_settings_keys_stay_out_of_the_audit_trail(client, worksp
             "Settings is too large: 66,009 bytes, at most 65,536 (64 KB).",
         ),
         ('{"a": 1, "a": 2}', "Settings has the key &#34;a&#34; twice in one object."),
-        ('{"a": "\x00"}', "NUL character"),
+        ('{"a": "\x00"}', NUL_CHARACTER),
     ],
 )
 def test_bad_settings_are_explained_and_change_nothing(client, workspace, settings, message):
@@ -144,7 +151,7 @@ def test_settings_of_exactly_64_kb_are_accepted(client, workspace):
     [
         ({"name": ""}, "Enter a name."),
         ({"name": "n" * 201}, "Use at most 200 characters."),
-        ({"name": "x\x00"}, "NUL character"),
+        ({"name": "x\x00"}, NUL_CHARACTER),
         ({"description": "d" * 5001}, "Use at most 5,000 characters."),
         ({"version": ""}, "The form is missing its version; reload the page."),
         ({"version": "one"}, "Not a valid integer value."),

@@ -19,7 +19,7 @@ from tests.helpers.lists import (
     refusal,
     walk_pages,
 )
-from tests.helpers.pages import PREV_LINK, link, text
+from tests.helpers.pages import NUL_CHARACTER, PREV_LINK, link, text
 from tests.workspaces.helpers import listed
 
 
@@ -122,7 +122,7 @@ def test_walking_next_and_back_keeps_the_filters(client, admin):
     ("args", "message"),
     [
         ({"q": "x" * 201}, "Search for at most 200 characters."),
-        ({"q": "a\x00b"}, "NUL character"),
+        ({"q": "a\x00b"}, NUL_CHARACTER),
         ({"status": "deleted"}, "Show: Show active, archived or all."),
         ({"status": ""}, "Show: Show active, archived or all."),
         ({"sort": "owner_id"}, "Sort by: Unknown sort order."),
