@@ -37,11 +37,11 @@ def test_members_count_only_their_workspaces(client, researcher):
     assert _tile(client.get("/").get_data(as_text=True), "Workspaces") == 1
 
 
-def test_admin_sees_chart_failed_sign_ins_and_mfa_adoption(client, sign_in, app_ctx):
-    UserFactory(email="chart@example.org", roles=["Admin"], mfa=True)
+def test_admin_sees_chart_failed_sign_ins_and_mfa_adoption(client, sign_in, sign_in_as, app_ctx):
+    chart = UserFactory(email="chart@example.org", roles=["Admin"], mfa=True)
     UserFactory.create_batch(3)
     sign_in("nobody@example.org", "wrong password!")
-    sign_in("chart@example.org")
+    sign_in_as(chart)
     page = client.get("/").get_data(as_text=True)
     days = re.findall(r'data-day="([0-9-]+)" data-count="(\d+)"', page)
     assert len(days) == 30

@@ -13,6 +13,7 @@ from portal.jobs.worker import ThreadWorker, build_worker
 from portal.services import audit
 from tests.factories import UserFactory, WorkspaceFactory
 from tests.helpers.pages import csrf_token_from, error_detail, field_errors
+from tests.helpers.signin import assert_signed_in
 
 SEQ = re.compile(r'data-audit-seq="(\d+)"')
 
@@ -133,7 +134,7 @@ def test_verify_runs_as_a_job_and_is_audited(app, client, sign_in):
     with app.app_context():
         UserFactory(email="verifier@example.org", roles=["Admin"], mfa=True)
         db.session.commit()
-    sign_in("verifier@example.org")
+    assert_signed_in(sign_in("verifier@example.org"))
     token = csrf_token_from(client, "/audit/verify")
     response = client.post("/audit/verify", data={"csrf_token": token})
     assert response.status_code == 303

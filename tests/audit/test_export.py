@@ -17,7 +17,7 @@ from portal.services import audit
 from portal.services.audit.export import HEADER
 from tests.factories import UserFactory, WorkspaceFactory
 from tests.helpers.pages import csrf_token_from
-from tests.helpers.signin import signed_in_client
+from tests.helpers.signin import assert_signed_in, signed_in_client
 
 
 def _run_jobs(app) -> None:
@@ -58,7 +58,7 @@ def seeded(app):
 
 @pytest.mark.committed
 def test_admin_exports_a_filter_as_csv(app, client, sign_in, seeded, audit_rows):
-    sign_in("exporter@example.org")
+    assert_signed_in(sign_in("exporter@example.org"))
     response = _export(client, "csv", action="model.registered")
     assert response.status_code == 303 and response.headers["Location"].startswith("/reports/")
     _run_jobs(app)
@@ -80,7 +80,7 @@ def test_admin_exports_a_filter_as_csv(app, client, sign_in, seeded, audit_rows)
 
 @pytest.mark.committed
 def test_jsonl_export_and_csv_injection_guard(app, client, sign_in, seeded):
-    sign_in("exporter@example.org")
+    assert_signed_in(sign_in("exporter@example.org"))
     location = _export(client, "jsonl", action="user.updated").headers["Location"]
     _run_jobs(app)
     body = client.get(f"{location}/download").get_data(as_text=True)
@@ -96,7 +96,7 @@ def test_jsonl_export_and_csv_injection_guard(app, client, sign_in, seeded):
 
 @pytest.mark.committed
 def test_pi_export_holds_only_their_workspaces_and_stays_theirs(app, client, sign_in, seeded):
-    sign_in("pi-export@example.org")
+    assert_signed_in(sign_in("pi-export@example.org"))
     location = _export(client, "csv").headers["Location"]
     _run_jobs(app)
     text = client.get(f"{location}/download").get_data(as_text=True).lstrip("\ufeff")
