@@ -1,8 +1,11 @@
-"""Fixtures: a fresh PostgreSQL database built by the migrations, real Redis, helpers.
+"""Fixtures: a fresh PostgreSQL database built by the migrations, real Redis, the test
+client signed in as whoever a test needs (``sign_in_as``, ``signed_in_user`` and one
+fixture per built-in role: ``admin``, ``pi``, ``researcher``, ``analyst``, ``viewer``).
 
 Every test runs inside an outer transaction that is rolled back afterwards (views'
 commits release savepoints), except tests that use ``live_server``: those commit for
-real and the tables are emptied afterwards.
+real and the tables are emptied afterwards. Plain helpers (forms, sign-in steps, other
+apps, list pages) live in ``tests/helpers``.
 """
 
 from __future__ import annotations
