@@ -1,60 +1,46 @@
-"""Fixtures: a fresh PostgreSQL database built by the migrations, real Redis, helpers.
+"""Fixtures: a fresh PostgreSQL database built by the migrations, real Redis, the test
+client signed in as whoever a test needs (``sign_in_as``, ``signed_in_user`` and one
+fixture per built-in role: ``admin``, ``pi``, ``researcher``, ``analyst``, ``viewer``).
 
 Every test runs inside an outer transaction that is rolled back afterwards (views'
 commits release savepoints), except tests that use ``live_server``: those commit for
-real and the tables are emptied afterwards.
+real and the tables are emptied afterwards. Plain helpers (forms, sign-in steps, other
+apps, list pages) live in ``tests/helpers``.
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
-import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 import redis as redis_lib
 import sqlalchemy as sa
-from flask import Flask, has_app_context
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.serving import make_server
 
-from portal import create_app
 from portal.extensions import db
-from portal.models import AuditLog, User
+from portal.models import AuditLog, Role, User
+from portal.security.permissions import BUILTIN_ROLES
 from portal.services.audit.head import publisher
 from tests import factories
+from tests.helpers.apps import REDIS_URL, IsolatedClient, portal_app, psycopg_url
+from tests.helpers.signin import PASSWORD, assert_signed_in, sign_in_with, sign_out
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-PASSWORD = factories.PASSWORD
-
-TEST_SETTINGS: dict[str, Any] = {
-    "TESTING": True,
-    "SECRET_KEY": "test-secret-key-" + "x" * 32,
-    "PORTAL_ENCRYPTION_KEY": "test-encryption-key-" + "y" * 32,
-    "AUDIT_HMAC_KEY": "test-audit-key-" + "z" * 32,
-    "RQ_WORKER_THREAD": False,
-    # Cheap argon2id in tests: the algorithm is the same, the cost is not under test.
-    "ARGON2_TIME_COST": 1,
-    "ARGON2_MEMORY_KIB": 1024,
-    "ARGON2_PARALLELISM": 1,
-}
 
 
 def _admin_engine() -> sa.Engine:
-    url = PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    return sa.create_engine(psycopg_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
@@ -71,29 +57,11 @@ def database_url() -> Iterator[str]:
     admin.dispose()
 
 
-class IsolatedClient(FlaskClient):
-    """Runs each request in a fresh context, as a server would: no ``g`` or DB session
-    is shared with the test; the test's own session sees the results afterwards."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        response = contextvars.Context().run(super().open, *args, **kwargs)
-        if has_app_context():
-            db.session.expire_all()
-        return response
-
-
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The portal on PostgreSQL and Redis, schema built by ``flask db upgrade``."""
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": database_url.replace(
-                "postgresql://", "postgresql+psycopg://", 1
-            ),
-            "REDIS_URL": REDIS_URL,
-            "PORTAL_INSTANCE_DIR": str(tmp_path_factory.mktemp("instance")),
-        }
+    app = portal_app(
+        database_url, REDIS_URL, PORTAL_INSTANCE_DIR=str(tmp_path_factory.mktemp("instance"))
     )
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -164,55 +132,77 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf_token_from(client: FlaskClient, path: str) -> str:
-    """Read the CSRF token from the form a page renders, as a browser would."""
-    response = client.get(path)
-    match = CSRF_RE.search(response.get_data(as_text=True))
-    assert match, f"no CSRF token on {path} ({response.status_code})"
-    return match.group(1)
-
-
-def next_totp_code(app: Flask, email: str) -> str:
-    """A TOTP code for TOTP_SECRET whose time-step the user has not used yet."""
-    with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.email == email.lower()))
-        last = user.mfa_last_timestep if user is not None else None
-    totp = pyotp.TOTP(factories.TOTP_SECRET)
-    step = totp.timecode(time.time())
-    if last is not None and last >= step - 1:
-        step = last + 1  # still within the ±1 window when last is the current step
-    return totp.generate_otp(step)
-
-
 @pytest.fixture
 def sign_in(app: Flask, client: FlaskClient) -> Callable[..., Any]:
-    """Sign in through the real forms (password, then the /mfa code when asked).
-
-    Returns the last response; ``mfa=False`` stops after the password step.
-    """
+    """Sign the test client in through the real forms (password, then the /mfa code when
+    asked). Returns the last response; ``mfa=False`` stops after the password step."""
 
     def _sign_in(
         email: str, password: str = PASSWORD, path: str = "/login", mfa: bool = True
     ) -> Any:
-        token = csrf_token_from(client, path)
-        response = client.post(
-            path, data={"csrf_token": token, "email": email, "password": password}
-        )
-        if mfa and response.status_code == 303 and response.headers["Location"].startswith("/mfa"):
-            token = csrf_token_from(client, "/mfa")
-            code = next_totp_code(app, email)
-            response = client.post("/mfa", data={"csrf_token": token, "code": code})
-        return response
+        return sign_in_with(app, client, email, password, path=path, mfa=mfa)
 
     return _sign_in
 
 
 @pytest.fixture
+def sign_in_as(client: FlaskClient, sign_in: Callable[..., Any]) -> Callable[[User], User]:
+    """Sign the test client in as ``user`` (signing out whoever was signed in), all the
+    way to the dashboard. Returns the user."""
+
+    def _as(user: User) -> User:
+        if client.get("/login").status_code != 200:  # someone is signed in
+            sign_out(client)
+        assert_signed_in(sign_in(user.email))
+        return user
+
+    return _as
+
+
+@pytest.fixture
+def signed_in_user(
+    user_factory: type[factories.UserFactory], sign_in_as: Callable[[User], User]
+) -> Callable[..., User]:
+    """Make a user holding the built-in ``roles`` (enrolled in MFA when one of them
+    requires it, unless ``mfa=`` says otherwise) and sign the test client in as them."""
+
+    def _make(email: str, *roles: str, **values: Any) -> User:
+        values.setdefault("mfa", any(BUILTIN_ROLES[role]["requires_mfa"] for role in roles))
+        return sign_in_as(user_factory(email=email, roles=list(roles), **values))
+
+    return _make
+
+
+def _signed_in_role(fixture: str, role: str, name: str) -> Any:
+    """A fixture ``fixture``: a user holding ``role`` (``fixture@example.org``, called
+    ``name``; MFA enrolled when the role requires it), signed in on the test client."""
+
+    def _user(signed_in_user: Callable[..., User]) -> User:
+        return signed_in_user(f"{fixture}@example.org", role, name=name)
+
+    article = "An" if role[0] in "AEIOU" else "A"
+    mfa = ", MFA enrolled" if BUILTIN_ROLES[role]["requires_mfa"] else ""
+    _user.__doc__ = f"{article} {role} ({fixture}@example.org, {name}{mfa}), signed in."
+    return pytest.fixture(name=fixture)(_user)
+
+
+# One signed-in user of each built-in role (Admin and PI enrolled in MFA, as they require).
+admin = _signed_in_role("admin", "Admin", "Ada Admin")
+pi = _signed_in_role("pi", "PI", "Pat PI")
+researcher = _signed_in_role("researcher", "Researcher", "Rae Researcher")
+analyst = _signed_in_role("analyst", "Analyst", "Ana Analyst")
+viewer = _signed_in_role("viewer", "Viewer", "Vic Viewer")
+
+
+@pytest.fixture
 def user_factory(app_ctx: None) -> type[factories.UserFactory]:
     return factories.UserFactory
+
+
+@pytest.fixture
+def make_role(app_ctx: None) -> Callable[..., Role]:
+    """``factories.custom_role``: a custom role, optionally held by ``holders``."""
+    return factories.custom_role
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import factory
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -37,6 +39,31 @@ class _Base(factory.alchemy.SQLAlchemyModelFactory):
 def role_named(name: str) -> Role:
     role = db.session.scalar(select(Role).where(Role.name == name))
     assert role is not None, f"no role {name}"
+    return role
+
+
+def custom_role(
+    name: str,
+    permissions: Iterable[str] = (),
+    *,
+    requires_mfa: bool = False,
+    description: str = "",
+    holders: Iterable[User] = (),
+) -> Role:
+    """A custom (not built-in) role, held by ``holders``."""
+    role = Role(
+        name=name,
+        description=description,
+        permissions=list(permissions),
+        requires_mfa=requires_mfa,
+        is_builtin=False,
+    )
+    db.session.add(role)
+    db.session.flush()
+    for user in holders:
+        db.session.add(UserRole(user_id=user.id, role_id=role.id))
+        db.session.expire(user, ["roles", "role_links"])
+    db.session.flush()
     return role
 
 

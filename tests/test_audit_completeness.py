@@ -7,7 +7,7 @@ NO_AUDIT with the reason it changes nothing), then posts valid data to each rout
 compares the rows written by that one request with the expectation, in order, with the
 actor, request id and client IP on every row.
 
-The scenarios (setup + the one request) live in tests/audit_scenarios.py.
+The scenarios (setup + the one request) live in tests/audit_scenarios/, a module per area.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from portal.models import User
 from portal.services.audit import Action
 from tests.audit_scenarios import SCENARIOS, Ctx, rows_after
 
@@ -171,12 +172,12 @@ def _cases() -> list[Any]:
 def test_route_writes_exactly_its_actions(
     app: Flask,
     client: FlaskClient,
-    sign_in: Callable[..., Any],
+    sign_in_as: Callable[[User], User],
     app_ctx: None,
     case: str,
     expected: tuple[str, ...],
 ) -> None:
-    ctx = Ctx(app=app, client=client, sign_in=sign_in)
+    ctx = Ctx(app=app, client=client, signs_in=sign_in_as)
     SCENARIOS[case](ctx)
     response = ctx.response
     assert ctx.mark is not None, "the scenario sent no request under test"

@@ -6,7 +6,7 @@ import re
 
 from portal.extensions import db
 from portal.models import Plugin
-from tests.factories import UserFactory, WorkspaceFactory
+from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
 
 
 def _tile(page: str, label: str) -> int:
@@ -15,15 +15,13 @@ def _tile(page: str, label: str) -> int:
     return int(match.group(1).replace(",", ""))
 
 
-def test_counts_follow_the_database(client, sign_in, app_ctx):
-    UserFactory(email="boss@example.org", roles=["Admin"], mfa=True)
+def test_counts_follow_the_database(client, admin):
     UserFactory.create_batch(3)
     UserFactory(is_active=False)
     WorkspaceFactory.create_batch(2)
     db.session.add(Plugin(name="p1", version="1.0", is_enabled=True))
     db.session.add(Plugin(name="p2", version="1.0", is_enabled=False))
     db.session.flush()
-    sign_in("boss@example.org")
     page = client.get("/").get_data(as_text=True)
     # 1 admin + 3 + 2 workspace owners (PI); the deactivated one is not counted.
     assert _tile(page, "Users") == 6
@@ -32,23 +30,18 @@ def test_counts_follow_the_database(client, sign_in, app_ctx):
     assert _tile(page, "Events today") >= 1  # at least the sign-in itself
 
 
-def test_members_count_only_their_workspaces(client, sign_in, app_ctx):
-    from portal.models import WorkspaceMember
-
-    member = UserFactory(email="member@example.org", roles=["Researcher"])
+def test_members_count_only_their_workspaces(client, researcher):
     mine = WorkspaceFactory()
     WorkspaceFactory.create_batch(2)
-    db.session.add(WorkspaceMember(workspace_id=mine.id, user_id=member.id, role="editor"))
-    db.session.flush()
-    sign_in("member@example.org")
+    MemberFactory(workspace=mine, user=researcher, role="editor")
     assert _tile(client.get("/").get_data(as_text=True), "Workspaces") == 1
 
 
-def test_admin_sees_chart_failed_sign_ins_and_mfa_adoption(client, sign_in, app_ctx):
-    UserFactory(email="chart@example.org", roles=["Admin"], mfa=True)
+def test_admin_sees_chart_failed_sign_ins_and_mfa_adoption(client, sign_in, sign_in_as, app_ctx):
+    chart = UserFactory(email="chart@example.org", roles=["Admin"], mfa=True)
     UserFactory.create_batch(3)
     sign_in("nobody@example.org", "wrong password!")
-    sign_in("chart@example.org")
+    sign_in_as(chart)
     page = client.get("/").get_data(as_text=True)
     days = re.findall(r'data-day="([0-9-]+)" data-count="(\d+)"', page)
     assert len(days) == 30
@@ -59,28 +52,20 @@ def test_admin_sees_chart_failed_sign_ins_and_mfa_adoption(client, sign_in, app_
     assert re.search(r'data-tile="MFA adoption">25%<', page)  # 1 of 4 active users
 
 
-def test_researcher_sees_no_chart(client, sign_in, app_ctx):
-    UserFactory(email="plain@example.org", roles=["Researcher"])
-    sign_in("plain@example.org")
+def test_researcher_sees_no_chart(client, researcher):
     page = client.get("/").get_data(as_text=True)
     assert "data-events-chart" not in page and "Failed sign-ins" not in page
 
 
-def test_counts_are_cached_but_a_role_change_shows_at_once(client, sign_in, app_ctx, redis_client):
-    from portal.models import Role, UserRole
-
-    user = UserFactory(email="viewer@example.org", roles=["Researcher"])
-    sign_in("viewer@example.org")
+def test_counts_are_cached_but_a_role_change_shows_at_once(
+    client, researcher, make_role, redis_client
+):
     page = client.get("/").get_data(as_text=True)
     assert 'data-tile="Users"' not in page
-    [data_key, html_key] = sorted(redis_client.keys(f"omniscope:dashboard:{user.id}:*"))
+    [data_key, html_key] = sorted(redis_client.keys(f"omniscope:dashboard:{researcher.id}:*"))
     assert data_key.endswith(b":data") and html_key.endswith(b":html")
     assert 0 < redis_client.ttl(html_key) <= 30
     # A role granting users.view shows its tile on the very next request.
-    lister = Role(name="Lister", description="", permissions=["users.view"])
-    db.session.add(lister)
-    db.session.flush()
-    db.session.add(UserRole(user_id=user.id, role_id=lister.id))
-    db.session.flush()
+    make_role("Lister", ["users.view"], holders=[researcher])
     page = client.get("/").get_data(as_text=True)
     assert _tile(page, "Users") >= 1

@@ -7,10 +7,10 @@ import uuid
 import pytest
 from flask import abort
 
-from portal import create_app
 from portal.extensions import db
 from portal.models import Role
-from tests.conftest import TEST_SETTINGS
+from tests.helpers.apps import portal_app
+from tests.helpers.signin import password_step
 
 
 def test_404_page_is_in_the_layout(client):
@@ -40,15 +40,7 @@ def test_oversized_body_is_413(client):
 
 @pytest.fixture
 def crashing_app(database_url):
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": database_url.replace(
-                "postgresql://", "postgresql+psycopg://"
-            ),
-            "REDIS_URL": "memory://",
-        }
-    )
+    app = portal_app(database_url)
 
     @app.get("/boom")
     def boom():
@@ -84,19 +76,9 @@ def test_429_says_when_to_retry(crashing_app):
 
 @pytest.mark.committed
 def test_database_down_is_a_503_page():
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none",
-            "REDIS_URL": "memory://",
-        }
-    )
+    app = portal_app("postgresql://postgres@127.0.0.1:1/none")  # nobody listens on port 1
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    response = client.post(
-        "/login", data={"csrf_token": token, "email": "a@example.org", "password": "x" * 12}
-    )
+    response = password_step(client, "a@example.org", "x" * 12)
     assert response.status_code == 503
     assert "Temporarily unavailable" in response.get_data(as_text=True)
     ready = client.get("/readyz")

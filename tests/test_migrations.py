@@ -10,9 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app
 from portal.extensions import db
-from tests.conftest import TEST_SETTINGS
+from tests.helpers.apps import portal_app
 
 TABLES = {
     "users", "recovery_codes", "roles", "user_roles", "user_sessions", "workspaces",
@@ -40,14 +39,7 @@ def test_postgres_schema_matches_models(app):
 @pytest.mark.committed
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_sqlite_upgrade_matches_models_and_downgrades(tmp_path):
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.db'}",
-            "REDIS_URL": "memory://",
-            "PORTAL_INSTANCE_DIR": str(tmp_path),
-        }
-    )
+    app = portal_app(f"sqlite:///{tmp_path / 'portal.db'}", PORTAL_INSTANCE_DIR=str(tmp_path))
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:

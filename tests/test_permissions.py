@@ -78,19 +78,14 @@ def test_migration_created_the_matrix(app_ctx):
         ("Viewer", {"Workspaces", "Models"}),
     ],
 )
-def test_dashboard_shows_what_the_role_may_see(client, sign_in, user_factory, role, tiles):
-    user_factory(email=f"{role.lower()}@example.org", roles=[role], mfa=role in ("Admin", "PI"))
-    sign_in(f"{role.lower()}@example.org")
+def test_dashboard_shows_what_the_role_may_see(client, signed_in_user, role, tiles):
+    signed_in_user(f"{role.lower()}@example.org", role)
     page = client.get("/").get_data(as_text=True)
     for label in {"Users", "Workspaces", "Models", "Plugins enabled", "Events today"}:
         assert (f'data-tile="{label}"' in page) is (label in tiles), label
 
 
-def test_navigation_lists_only_registered_endpoints_the_user_may_open(
-    client, sign_in, user_factory
-):
-    user_factory(email="nav@example.org", roles=["Viewer"])
-    sign_in("nav@example.org")
+def test_navigation_lists_only_registered_endpoints_the_user_may_open(client, viewer):
     page = client.get("/").get_data(as_text=True)
     assert 'href="/">Dashboard</a>' in page
     assert ">Users</a>" not in page and ">Audit</a>" not in page

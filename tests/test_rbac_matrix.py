@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from portal.security.permissions import BUILTIN_ROLES, Access, AnyOf, Permission
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from
 
 ROLES = [*BUILTIN_ROLES, None]  # None: anonymous
 # Posting these would end the very session the walk uses.
@@ -49,11 +49,9 @@ def _expected(access, role: str | None) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
-def test_every_route_for_every_role(app, client, sign_in, user_factory, role):
+def test_every_route_for_every_role(app, client, signed_in_user, role):
     if role is not None:
-        email = f"matrix-{role.lower()}@example.org"
-        user_factory(email=email, roles=[role], mfa=BUILTIN_ROLES[role]["requires_mfa"])
-        assert sign_in(email).status_code == 303
+        signed_in_user(f"matrix-{role.lower()}@example.org", role)
     token = csrf_token_from(client, "/logout" if role else "/login")
     wrong = []
     for rule, method, access in _cases(app):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal import create_app
 from portal.config import load_settings
-from tests.conftest import TEST_SETTINGS
+from tests.helpers.apps import portal_app
 
 
 def test_pages_carry_security_headers(client):
@@ -28,9 +27,7 @@ def test_hsts_only_over_https(client):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
-def test_pages_have_no_inline_script(client, sign_in, user_factory):
-    user_factory(email="csp@example.org", roles=["Admin"], mfa=True)
-    sign_in("csp@example.org")
+def test_pages_have_no_inline_script(client, admin):
     for path in ("/login", "/", "/logout", "/no-such-page"):
         page = client.get(path).get_data(as_text=True)
         assert "<script>" not in page and " on" + "click=" not in page, path
@@ -55,16 +52,8 @@ def test_production_settings_use_secure_host_cookies():
 
 @pytest.mark.committed
 def test_secure_cookie_is_sent_with_secure_flag(database_url):
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": database_url.replace(
-                "postgresql://", "postgresql+psycopg://"
-            ),
-            "REDIS_URL": "memory://",
-            "SESSION_COOKIE_SECURE": True,
-            "SESSION_COOKIE_NAME": "__Host-omniscope",
-        }
+    app = portal_app(
+        database_url, SESSION_COOKIE_SECURE=True, SESSION_COOKIE_NAME="__Host-omniscope"
     )
     response = app.test_client().get("/login", base_url="https://portal.example")
     cookie = response.headers["Set-Cookie"]

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.jobs.maintenance import verify_audit_chain
 from portal.jobs.worker import ThreadWorker, build_worker
 from portal.services import audit
-from tests.conftest import REDIS_URL, TEST_SETTINGS
+from tests.helpers.apps import REDIS_URL, TEST_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 

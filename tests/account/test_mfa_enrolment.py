@@ -10,7 +10,9 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import RecoveryCode, User
 from portal.security.crypto import decrypt
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.factories import TOTP_SECRET
+from tests.helpers.pages import CSRF_RE, csrf_token_from
+from tests.helpers.signin import PASSWORD, code_step, next_totp_code, password_step
 
 HIDDEN = re.compile(r'name="enrolment" type="hidden" value="([^"]+)"')
 
@@ -22,7 +24,7 @@ def _enrol_page(client):
 
 
 def _confirm(client, page, code):
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = CSRF_RE.search(page).group(1)
     enrolment = HIDDEN.search(page).group(1)
     return client.post(
         "/account/mfa", data={"csrf_token": token, "enrolment": enrolment, "code": code}
@@ -78,7 +80,7 @@ def test_download_recovery_codes_as_text(client, sign_in, user_factory):
     page, secret = _enrol_page(client)
     shown = _confirm(client, page, pyotp.TOTP(secret).now()).get_data(as_text=True)
     codes = re.findall(r"data-recovery-code>([a-z0-9-]+)<", shown)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', shown).group(1)
+    token = CSRF_RE.search(shown).group(1)
     data = {"csrf_token": token, **{f"codes-{i}": c for i, c in enumerate(codes)}}
     response = client.post("/account/recovery-codes/download", data=data)
     assert response.status_code == 200
@@ -102,12 +104,8 @@ def test_regenerating_codes_voids_the_old_ones(app, client, sign_in, user_factor
     token = csrf_token_from(client, "/account/recovery-codes")
     client.post("/account/recovery-codes", data={"csrf_token": token})
     fresh = app.test_client()
-    csrf = csrf_token_from(fresh, "/login")
-    fresh.post(
-        "/login", data={"csrf_token": csrf, "email": "regen@example.org", "password": PASSWORD}
-    )
-    csrf = csrf_token_from(fresh, "/mfa")
-    assert fresh.post("/mfa", data={"csrf_token": csrf, "code": old[0]}).status_code == 400
+    password_step(fresh, "regen@example.org")
+    assert code_step(fresh, old[0]).status_code == 400
 
 
 def test_disable_mfa_needs_password_and_code_and_no_requiring_role(
@@ -123,7 +121,7 @@ def test_disable_mfa_needs_password_and_code_and_no_requiring_role(
         data={
             "csrf_token": token,
             "password": PASSWORD,
-            "code": pyotp.TOTP("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").now(),
+            "code": pyotp.TOTP(TOTP_SECRET).now(),
         },
     )
     assert refused.status_code == 400 and "cannot be turned off" in refused.get_data(as_text=True)
@@ -132,8 +130,6 @@ def test_disable_mfa_needs_password_and_code_and_no_requiring_role(
 
 
 def test_researcher_may_disable_mfa(app, client, sign_in, user_factory, audit_rows):
-    from tests.conftest import next_totp_code
-
     user = user_factory(email="res@example.org", roles=["Researcher"], mfa=True)
     sign_in("res@example.org")
     token = csrf_token_from(client, "/account/mfa")

@@ -12,7 +12,8 @@ from portal.models import PasswordToken, User, UserSession
 from portal.models.base import utcnow
 from portal.security.passwords import verify_password
 from portal.services.identity.password_links import issue_password_link
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.helpers.pages import NUL_CHARACTER, csrf_token_from
+from tests.helpers.signin import PASSWORD, password_step
 
 NEW = "a brand new passphrase"
 
@@ -29,10 +30,7 @@ def _change(client, current=PASSWORD, new=NEW, confirm=None):
 def test_change_password_ends_other_sessions(app, client, sign_in, user_factory, audit_rows):
     user = user_factory(email="pw@example.org")
     other = app.test_client()
-    token = csrf_token_from(other, "/login")
-    other.post(
-        "/login", data={"csrf_token": token, "email": "pw@example.org", "password": PASSWORD}
-    )
+    password_step(other, "pw@example.org")
     assert other.get("/").status_code == 200
     sign_in("pw@example.org")
     response = _change(client)
@@ -55,7 +53,7 @@ def test_change_password_ends_other_sessions(app, client, sign_in, user_factory,
         (PASSWORD, NEW, "something else", "The two passwords differ."),
         (PASSWORD, PASSWORD, None, "different from the current one"),
         (PASSWORD, "x" * 2000, None, "Field cannot be longer than 1024 characters."),
-        (PASSWORD, "nul\x00in the password", None, "NUL character"),
+        (PASSWORD, "nul\x00in the password", None, NUL_CHARACTER),
     ],
 )
 def test_bad_new_passwords_are_refused(

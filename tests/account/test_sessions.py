@@ -7,30 +7,21 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal import create_app
 from portal.extensions import db
 from portal.models import UserSession
-from tests.conftest import PASSWORD, TEST_SETTINGS, csrf_token_from
 from tests.factories import UserFactory
+from tests.helpers.apps import DEAD_REDIS_URL, portal_app
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import password_step, sign_out
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
-
-
-def _login(client, email, ua=None):
-    headers = {"User-Agent": ua} if ua else {}
-    token = csrf_token_from(client, "/login")
-    return client.post(
-        "/login",
-        data={"csrf_token": token, "email": email, "password": PASSWORD},
-        headers=headers,
-    )
 
 
 def test_sessions_page_lists_devices_and_ends_another(app, client, user_factory, audit_rows):
     user_factory(email="s@example.org")
     laptop = app.test_client()
-    _login(laptop, "s@example.org", ua=FIREFOX)
-    _login(client, "s@example.org")
+    password_step(laptop, "s@example.org", headers={"User-Agent": FIREFOX})
+    password_step(client, "s@example.org")
     page = client.get("/account/sessions").get_data(as_text=True)
     assert "Firefox 128 on Windows" in page and "this browser" in page
     assert "127.0.0.1" in page
@@ -49,8 +40,8 @@ def test_cannot_end_someone_elses_session(app, client, user_factory):
     user_factory(email="me@example.org")
     user_factory(email="them@example.org")
     theirs = app.test_client()
-    _login(theirs, "them@example.org")
-    _login(client, "me@example.org")
+    password_step(theirs, "them@example.org")
+    password_step(client, "me@example.org")
     their_row = db.session.scalar(
         select(UserSession)
         .join(UserSession.user)
@@ -70,7 +61,7 @@ def test_cannot_end_someone_elses_session(app, client, user_factory):
 
 def test_ending_this_session_signs_out(client, user_factory):
     user_factory(email="self@example.org")
-    _login(client, "self@example.org")
+    password_step(client, "self@example.org")
     row = db.session.scalar(select(UserSession))
     token = csrf_token_from(client, "/account/sessions")
     response = client.post(f"/account/sessions/{row.id}/end", data={"csrf_token": token})
@@ -80,7 +71,7 @@ def test_ending_this_session_signs_out(client, user_factory):
 
 def test_hot_copy_lives_in_redis_with_24h_ttl(client, user_factory, redis_client):
     user_factory(email="hot@example.org")
-    _login(client, "hot@example.org")
+    password_step(client, "hot@example.org")
     client.get("/")
     row = db.session.scalar(select(UserSession))
     key = f"omniscope:sessions:{row.id}"
@@ -90,7 +81,7 @@ def test_hot_copy_lives_in_redis_with_24h_ttl(client, user_factory, redis_client
 
 def test_idle_session_is_refused(client, user_factory, app):
     user_factory(email="idle@example.org")
-    _login(client, "idle@example.org")
+    password_step(client, "idle@example.org")
     row = db.session.scalar(select(UserSession))
     from datetime import timedelta
 
@@ -102,24 +93,15 @@ def test_idle_session_is_refused(client, user_factory, app):
 
 @pytest.mark.committed
 def test_sign_in_and_session_checks_work_with_redis_down(database_url):
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": database_url.replace(
-                "postgresql://", "postgresql+psycopg://"
-            ),
-            "REDIS_URL": "redis://127.0.0.1:1/0",
-        }
-    )
+    app = portal_app(database_url, DEAD_REDIS_URL)
     with app.app_context():
         UserFactory(email="noredis@example.org")
         db.session.commit()
     client = app.test_client()
-    response = _login(client, "noredis@example.org")
+    response = password_step(client, "noredis@example.org")
     assert response.status_code == 303
     assert client.get("/").status_code == 200
-    token = csrf_token_from(client, "/logout")
-    client.post("/logout", data={"csrf_token": token})
+    sign_out(client)
     assert client.get("/").status_code == 302
 
 
@@ -136,7 +118,7 @@ def test_stale_hot_copy_cannot_outlive_a_revocation(app, redis_client):
         UserFactory(email="stale@example.org")
         db.session.commit()
     client = app.test_client()
-    assert _login(client, "stale@example.org").status_code == 303
+    assert password_step(client, "stale@example.org").status_code == 303
     assert client.get("/").status_code == 200
     with app.app_context():
         row = db.session.scalar(select(UserSession))

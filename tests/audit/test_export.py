@@ -15,8 +15,9 @@ from portal.jobs.worker import ThreadWorker, build_worker
 from portal.models import AuditLog, Report
 from portal.services import audit
 from portal.services.audit.export import HEADER
-from tests.conftest import csrf_token_from
 from tests.factories import UserFactory, WorkspaceFactory
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import assert_signed_in, signed_in_client
 
 
 def _run_jobs(app) -> None:
@@ -57,7 +58,7 @@ def seeded(app):
 
 @pytest.mark.committed
 def test_admin_exports_a_filter_as_csv(app, client, sign_in, seeded, audit_rows):
-    sign_in("exporter@example.org")
+    assert_signed_in(sign_in("exporter@example.org"))
     response = _export(client, "csv", action="model.registered")
     assert response.status_code == 303 and response.headers["Location"].startswith("/reports/")
     _run_jobs(app)
@@ -79,7 +80,7 @@ def test_admin_exports_a_filter_as_csv(app, client, sign_in, seeded, audit_rows)
 
 @pytest.mark.committed
 def test_jsonl_export_and_csv_injection_guard(app, client, sign_in, seeded):
-    sign_in("exporter@example.org")
+    assert_signed_in(sign_in("exporter@example.org"))
     location = _export(client, "jsonl", action="user.updated").headers["Location"]
     _run_jobs(app)
     body = client.get(f"{location}/download").get_data(as_text=True)
@@ -95,23 +96,14 @@ def test_jsonl_export_and_csv_injection_guard(app, client, sign_in, seeded):
 
 @pytest.mark.committed
 def test_pi_export_holds_only_their_workspaces_and_stays_theirs(app, client, sign_in, seeded):
-    sign_in("pi-export@example.org")
+    assert_signed_in(sign_in("pi-export@example.org"))
     location = _export(client, "csv").headers["Location"]
     _run_jobs(app)
     text = client.get(f"{location}/download").get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))[1:]
     workspaces = {r[HEADER.index("workspace_id")] for r in rows}
     assert workspaces == {str(seeded["mine"])} and len(rows) == 10
-    other = app.test_client()
-    token = csrf_token_from(other, "/login")
-    other.post("/login", data={"csrf_token": token, "email": "other-pi@example.org",
-                               "password": "correct horse battery staple"})  # fmt: skip
-    from tests.conftest import next_totp_code
-
-    token = csrf_token_from(other, "/mfa")
-    other.post(
-        "/mfa", data={"csrf_token": token, "code": next_totp_code(app, "other-pi@example.org")}
-    )
+    other = signed_in_client(app, "other-pi@example.org")
     assert other.get(f"{location}/download").status_code == 404
     assert other.get(location).status_code == 404
 
@@ -126,18 +118,14 @@ def test_pi_export_holds_only_their_workspaces_and_stays_theirs(app, client, sig
         {"format": "xml"},
     ],
 )
-def test_bad_exports_are_refused_and_change_nothing(client, sign_in, user_factory, filters):
-    user_factory(email="bad-export@example.org", roles=["Admin"], mfa=True)
-    sign_in("bad-export@example.org")
+def test_bad_exports_are_refused_and_change_nothing(client, admin, filters):
     data = {"format": "csv", **filters}
     response = _export(client, **data)
     assert response.status_code == 400
     assert db.session.scalar(select(Report.id)) is None
 
 
-def test_export_needs_csrf_and_permission(client, sign_in, user_factory):
-    user_factory(email="res-export@example.org", roles=["Researcher"])
-    sign_in("res-export@example.org")
+def test_export_needs_csrf_and_permission(client, researcher):
     token = csrf_token_from(client, "/logout")
     assert (
         client.post("/audit/export", data={"csrf_token": token, "format": "csv"}).status_code == 403

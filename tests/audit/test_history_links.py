@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from tests.factories import MLModelFactory, PluginFactory, ReportFactory, UserFactory
+from tests.factories import MLModelFactory, PluginFactory, ReportFactory
 
 
-def test_history_links(client, sign_in, app_ctx):
-    admin = UserFactory(email="links@example.org", roles=["Admin"], mfa=True)
+def test_history_links(client, admin):
     model, plugin = MLModelFactory(), PluginFactory()
     report = ReportFactory(requested_by=admin)
     role_page = "/roles"
-    sign_in("links@example.org")
     pages = {
         f"/users/{admin.id}": f"/audit?target_type=user&amp;target_id={admin.id}",
         f"/models/{model.id}": f"/audit?target_type=model&amp;target_id={model.id}",

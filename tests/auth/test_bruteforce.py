@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
 from portal.services.signin.sign_in import GENERIC_FAILURE
-from tests.conftest import PASSWORD
+from tests.helpers.signin import PASSWORD
 
 
 def _fail(sign_in, email, n):

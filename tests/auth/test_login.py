@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import User, UserSession
 from portal.services.signin.sign_in import GENERIC_FAILURE
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.helpers.pages import NUL_CHARACTER, csrf_token_from
+from tests.helpers.signin import PASSWORD
 
 
 def _session_count() -> int:
@@ -84,8 +85,8 @@ def test_failed_password_counts_on_the_account(sign_in, user_factory):
         ("a@example.org", "", "Enter your password."),
         ("a" * 10_000 + "@example.org", PASSWORD, "Field cannot be longer than 254 characters."),
         ("a@example.org", "p" * 10_000, "Field cannot be longer than 1024 characters."),
-        ("a\x00b@example.org", PASSWORD, "NUL character"),
-        ("a@example.org", "pass\x00word-long-enough", "NUL character"),
+        ("a\x00b@example.org", PASSWORD, NUL_CHARACTER),
+        ("a@example.org", "pass\x00word-long-enough", NUL_CHARACTER),
         ("🧬🧪@example.org", "🔑" * 20, GENERIC_FAILURE),
     ],
 )

@@ -10,18 +10,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import RecoveryCode, User, UserSession
 from portal.services.signin import mfa
-from tests.conftest import PASSWORD, csrf_token_from, next_totp_code
 from tests.factories import TOTP_SECRET
-
-
-def _password_step(client, email):
-    token = csrf_token_from(client, "/login")
-    return client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
-
-
-def _code_step(client, code):
-    token = csrf_token_from(client, "/mfa")
-    return client.post("/mfa", data={"csrf_token": token, "code": code})
+from tests.helpers.signin import code_step, next_totp_code, password_step
 
 
 def _sessions() -> int:
@@ -30,7 +20,7 @@ def _sessions() -> int:
 
 def test_password_step_asks_for_a_code_and_opens_no_session(client, user_factory):
     user_factory(email="two@example.org", roles=["Admin"], mfa=True)
-    response = _password_step(client, "two@example.org")
+    response = password_step(client, "two@example.org")
     assert response.status_code == 303 and response.headers["Location"].startswith("/mfa")
     assert _sessions() == 0
     assert client.get("/").status_code == 302  # not signed in yet
@@ -39,9 +29,9 @@ def test_password_step_asks_for_a_code_and_opens_no_session(client, user_factory
 
 def test_totp_code_signs_in_once_and_is_refused_again(app, client, user_factory, audit_rows):
     user = user_factory(email="once@example.org", roles=["Admin"], mfa=True)
-    _password_step(client, "once@example.org")
+    password_step(client, "once@example.org")
     code = next_totp_code(app, "once@example.org")
-    response = _code_step(client, code)
+    response = code_step(client, code)
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert client.get("/").status_code == 200
     assert db.session.get(User, user.id).mfa_last_timestep is not None
@@ -49,8 +39,8 @@ def test_totp_code_signs_in_once_and_is_refused_again(app, client, user_factory,
     assert success[-1].details["method"] == "totp"
     # A second browser replays the same code: refused.
     other = app.test_client()
-    _password_step(other, "once@example.org")
-    replay = _code_step(other, code)
+    password_step(other, "once@example.org")
+    replay = code_step(other, code)
     assert replay.status_code == 400
     assert "not valid or has already been used" in replay.get_data(as_text=True)
     assert len(audit_rows(action="auth.mfa.failure")) == 1
@@ -62,10 +52,10 @@ def test_older_time_step_is_refused(app, client, user_factory):
     now_step = totp.timecode(time.time())
     user.mfa_last_timestep = now_step
     db.session.flush()
-    _password_step(client, "older@example.org")
-    assert _code_step(client, totp.generate_otp(now_step - 1)).status_code == 400
-    assert _code_step(client, totp.generate_otp(now_step)).status_code == 400
-    assert _code_step(client, totp.generate_otp(now_step + 1)).status_code == 303
+    password_step(client, "older@example.org")
+    assert code_step(client, totp.generate_otp(now_step - 1)).status_code == 400
+    assert code_step(client, totp.generate_otp(now_step)).status_code == 400
+    assert code_step(client, totp.generate_otp(now_step + 1)).status_code == 303
 
 
 def test_recovery_code_works_once(app, client, user_factory, audit_rows):
@@ -73,16 +63,16 @@ def test_recovery_code_works_once(app, client, user_factory, audit_rows):
     with app.test_request_context():
         codes = mfa.regenerate_recovery_codes(user)
     db.session.flush()
-    _password_step(client, "rec@example.org")
-    response = _code_step(client, codes[0].upper().replace("-", " "))
+    password_step(client, "rec@example.org")
+    response = code_step(client, codes[0].upper().replace("-", " "))
     assert response.status_code == 303
     assert len(audit_rows(action="auth.mfa.recovery_code_used")) == 1
     used = db.session.scalars(select(RecoveryCode).where(RecoveryCode.used_at.is_not(None))).all()
     assert len(used) == 1
     again = app.test_client()
-    _password_step(again, "rec@example.org")
-    assert _code_step(again, codes[0]).status_code == 400
-    assert _code_step(again, codes[1]).status_code == 303
+    password_step(again, "rec@example.org")
+    assert code_step(again, codes[0]).status_code == 400
+    assert code_step(again, codes[1]).status_code == 303
 
 
 def test_mfa_step_without_password_step_goes_back_to_sign_in(client):
@@ -92,9 +82,9 @@ def test_mfa_step_without_password_step_goes_back_to_sign_in(client):
 
 def test_bad_codes_are_form_errors(client, user_factory):
     user_factory(email="bad@example.org", roles=["Admin"], mfa=True)
-    _password_step(client, "bad@example.org")
+    password_step(client, "bad@example.org")
     for code in ("", "12345", "1234567", "abcdef", "12\x0034", "9" * 100, "🔑🔑🔑🔑🔑🔑"):
-        response = _code_step(client, code)
+        response = code_step(client, code)
         assert response.status_code == 400, code
     assert _sessions() == 0
 
@@ -113,7 +103,7 @@ def test_unenrolled_admin_reaches_only_enrolment_and_sign_out(client, sign_in, u
 
 def test_mfa_code_limit_gives_429(app, client, user_factory):
     user_factory(email="limit@example.org", roles=["Admin"], mfa=True)
-    _password_step(client, "limit@example.org")
-    statuses = [_code_step(client, "000000").status_code for _ in range(6)]
+    password_step(client, "limit@example.org")
+    statuses = [code_step(client, "000000").status_code for _ in range(6)]
     assert statuses[:5] == [400] * 5
     assert statuses[5] == 429

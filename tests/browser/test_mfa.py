@@ -9,36 +9,22 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from tests.conftest import PASSWORD
+from tests.browser.helpers import browser_sign_in, browser_sign_out, enter_code
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
 
-def _password_step(page, email="mfa-admin@example.org"):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _code_step(page, code):
-    page.get_by_label("Authentication code").fill(code)
-    page.get_by_role("button", name="Verify").click()
-
-
-def _sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out.")).to_be_visible()
+EMAIL = "mfa-admin@example.org"
 
 
 def test_admin_enrols_then_signs_in_with_codes(app, page):
     with app.app_context():
-        UserFactory(email="mfa-admin@example.org", name="Mia Admin", roles=["Admin"])
+        UserFactory(email=EMAIL, name="Mia Admin", roles=["Admin"])
         db.session.commit()
 
     # Signing in without MFA leads straight to enrolment; nothing else opens.
-    _password_step(page)
+    browser_sign_in(page, EMAIL)
     expect(page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
     page.goto("/")
     expect(page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
@@ -59,25 +45,25 @@ def test_admin_enrols_then_signs_in_with_codes(app, page):
 
     page.get_by_role("link", name="I have saved them").click()
     expect(page.get_by_role("heading", name="Welcome, Mia Admin")).to_be_visible()
-    _sign_out(page)
+    browser_sign_out(page)
 
     # A new code: the enrolment used the current step, so use the next one (±1 window).
     code = totp.at(time.time() + totp.interval)
-    _password_step(page)
-    _code_step(page, code)
+    browser_sign_in(page, EMAIL)
+    enter_code(page, code)
     expect(page.get_by_role("heading", name="Welcome, Mia Admin")).to_be_visible()
-    _sign_out(page)
+    browser_sign_out(page)
 
     # The same code again is refused.
-    _password_step(page)
-    _code_step(page, code)
+    browser_sign_in(page, EMAIL)
+    enter_code(page, code)
     expect(page.get_by_text("That code is not valid or has already been used.")).to_be_visible()
 
     # A recovery code works once.
-    _code_step(page, codes[0])
+    enter_code(page, codes[0])
     expect(page.get_by_role("heading", name="Welcome, Mia Admin")).to_be_visible()
     expect(page.get_by_text("You used a recovery code")).to_be_visible()
-    _sign_out(page)
-    _password_step(page)
-    _code_step(page, codes[0])
+    browser_sign_out(page)
+    browser_sign_in(page, EMAIL)
+    enter_code(page, codes[0])
     expect(page.get_by_text("That code is not valid or has already been used.")).to_be_visible()

@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from tests.conftest import PASSWORD, next_totp_code
+from tests.browser.helpers import browser_sign_in
 from tests.factories import UserFactory
+from tests.helpers.signin import next_totp_code
 from tests.plugins.helpers import manifest
 
 pytestmark = pytest.mark.browser
@@ -20,12 +21,9 @@ def test_admin_registers_and_enables_a_plugin(app, page):
         UserFactory(email="plugin-admin@example.org", roles=["Admin"], mfa=True)
         db.session.commit()
 
-    page.goto("/login")
-    page.get_by_label("Email").fill("plugin-admin@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authentication code").fill(next_totp_code(app, "plugin-admin@example.org"))
-    page.get_by_role("button", name="Verify").click()
+    browser_sign_in(
+        page, "plugin-admin@example.org", code=next_totp_code(app, "plugin-admin@example.org")
+    )
 
     page.get_by_role("link", name="Plugins").click()
     page.get_by_role("link", name="Register a plugin").click()

@@ -10,14 +10,15 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import MLModel
-from tests.conftest import PASSWORD
+from tests.browser.helpers import browser_sign_in
 from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def researcher(app):
+def genomics_researcher(app):
+    """Rita, an editor of Genomics Lab (committed: the live server serves her)."""
     with app.app_context():
         owner = UserFactory(email="owner@example.org", roles=["PI"], mfa=True)
         workspace = WorkspaceFactory(name="Genomics Lab", slug="genomics", owner=owner)
@@ -26,11 +27,8 @@ def researcher(app):
         db.session.commit()
 
 
-def test_a_researcher_registers_a_model_version(app, page, researcher):
-    page.goto("/login")
-    page.get_by_label("Email").fill("rita@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def test_a_researcher_registers_a_model_version(app, page, genomics_researcher):
+    browser_sign_in(page, "rita@example.org")
     page.get_by_role("link", name="Models").click()
     page.get_by_role("link", name="Register a version").click()
     expect(page.get_by_role("heading", name="Register a model version")).to_be_visible()

@@ -10,14 +10,15 @@ from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.jobs.worker import ThreadWorker, build_worker
-from tests.conftest import PASSWORD
+from tests.browser.helpers import browser_sign_in
 from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def researcher(app):
+def genomics_researcher(app):
+    """Rita, an editor of Genomics (committed: the live server serves her)."""
     with app.app_context():
         user = UserFactory(email="reporter@example.org", name="Rita Reporter", roles=["Researcher"])
         workspace = WorkspaceFactory(name="Genomics", slug="genomics")
@@ -25,11 +26,8 @@ def researcher(app):
         db.session.commit()
 
 
-def test_the_report_page_follows_the_job_to_its_download(page, app, researcher):
-    page.goto("/login")
-    page.get_by_label("Email").fill("reporter@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def test_the_report_page_follows_the_job_to_its_download(page, app, genomics_researcher):
+    browser_sign_in(page, "reporter@example.org")
     page.get_by_role("link", name="Reports", exact=True).click()
     page.get_by_role("link", name="New report").click()
     page.get_by_role("link", name=re.compile("Workspace activity")).click()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from tests.conftest import PASSWORD
-from tests.factories import TOTP_SECRET, UserFactory
+from tests.browser.helpers import browser_sign_in
+from tests.factories import UserFactory
+from tests.helpers.signin import next_totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -21,18 +21,11 @@ def people(app):
         db.session.commit()
 
 
-def _sign_in_as_pi(page):
-    page.goto("/login")
-    page.get_by_label("Email").fill("pi-browser@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Authentication code").fill(pyotp.TOTP(TOTP_SECRET).now())
-    page.get_by_role("button", name="Verify").click()
+def test_a_pi_creates_a_workspace_and_adds_a_member(app, page, people):
+    browser_sign_in(
+        page, "pi-browser@example.org", code=next_totp_code(app, "pi-browser@example.org")
+    )
     expect(page.get_by_test_id("signed-in-as")).to_have_text("pi-browser@example.org")
-
-
-def test_a_pi_creates_a_workspace_and_adds_a_member(page, people):
-    _sign_in_as_pi(page)
     page.get_by_role("link", name="Workspaces").click()
     expect(page.get_by_role("heading", name="Workspaces")).to_be_visible()
     page.get_by_role("link", name="New workspace").click()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REDIS_URL, TEST_SETTINGS
+from tests.helpers.apps import REDIS_URL, TEST_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -4,44 +4,26 @@ from __future__ import annotations
 
 import time
 
-import pyotp
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from portal import create_app
 from portal.extensions import db
-from tests.conftest import PASSWORD, TEST_SETTINGS, csrf_token_from
-from tests.factories import TOTP_SECRET, UserFactory
+from tests.factories import UserFactory
+from tests.helpers.apps import DEAD_REDIS_URL, portal_app
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.signin import signed_in_client
 from tests.ops.conftest import ROOT
-
-
-def _app(database_url: str, redis_url: str):
-    return create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": database_url.replace(
-                "postgresql://", "postgresql+psycopg://"
-            ),
-            "REDIS_URL": redis_url,
-        }
-    )
-
-
-def _sign_in(client, email: str):
-    token = csrf_token_from(client, "/login")
-    return client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
 
 
 @pytest.mark.committed
 def test_redis_outage_and_recovery(database_url, own_redis):
-    app = _app(database_url, f"redis://127.0.0.1:{own_redis.port}/0")
+    app = portal_app(database_url, f"redis://127.0.0.1:{own_redis.port}/0")
     with app.app_context():
         UserFactory(email="steady@example.org", roles=["Researcher"])
         UserFactory(email="later@example.org", roles=["Researcher"])
         db.session.commit()
-    first = app.test_client()
-    assert _sign_in(first, "steady@example.org").status_code == 303
+    first = signed_in_client(app, "steady@example.org")
     assert first.get("/").status_code == 200
 
     own_redis.stop()
@@ -49,8 +31,7 @@ def test_redis_outage_and_recovery(database_url, own_redis):
     assert first.get("/").status_code == 200
     assert first.get("/account/sessions").status_code == 200
     # Signing in still works (rate limits are skipped; the lockout counter is in PostgreSQL).
-    second = app.test_client()
-    assert _sign_in(second, "later@example.org").status_code == 303
+    second = signed_in_client(app, "later@example.org")
     assert second.get("/").status_code == 200
     ready = first.get("/readyz")
     assert ready.status_code == 503 and ready.get_json()["checks"]["redis"]["ok"] is False
@@ -70,14 +51,13 @@ def test_redis_outage_and_recovery(database_url, own_redis):
     assert first.get("/").status_code == 200
     client = app.extensions["omniscope.redis"]
     assert any(k.startswith(b"omniscope:sessions:") for k in client.keys("*"))
-    third = app.test_client()
-    assert _sign_in(third, "later@example.org").status_code == 303
+    signed_in_client(app, "later@example.org")
 
 
 @pytest.mark.committed
 def test_dropped_database_connections_are_replaced(app, database_url):
     """PostgreSQL restarted (its backends gone): the pool's pre-ping notices, no error page."""
-    served = _app(database_url, "memory://")
+    served = portal_app(database_url, "memory://")
     client = served.test_client()
     assert client.get("/readyz").status_code == 200
     with app.app_context(), db.engine.connect() as conn:
@@ -95,19 +75,12 @@ def test_dropped_database_connections_are_replaced(app, database_url):
 @pytest.mark.committed
 def test_postgres_restart_gives_503_while_down_and_recovers(own_postgres):
     """The real server stopped and started again: a 503 page while down, then service."""
-    app = _app(own_postgres.url, "memory://")
+    app = portal_app(own_postgres.url, "memory://")
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         UserFactory(email="pg-admin@example.org", roles=["Admin"], mfa=True)
         db.session.commit()
-    client = app.test_client()
-    token = csrf_token_from(client, "/login")
-    form = {"csrf_token": token, "email": "pg-admin@example.org", "password": PASSWORD}
-    assert client.post("/login", data=form).status_code == 303
-    with app.app_context():
-        code = pyotp.TOTP(TOTP_SECRET).now()
-    token = csrf_token_from(client, "/mfa")
-    assert client.post("/mfa", data={"csrf_token": token, "code": code}).status_code == 303
+    client = signed_in_client(app, "pg-admin@example.org")
     assert client.get("/users").status_code == 200
 
     own_postgres.stop()
@@ -128,7 +101,7 @@ def test_postgres_restart_gives_503_while_down_and_recovers(own_postgres):
 
 @pytest.mark.committed
 def test_rate_limits_fall_back_to_the_database_without_redis(database_url):
-    app = _app(database_url, "redis://127.0.0.1:1/0")  # no Redis at all
+    app = portal_app(database_url, DEAD_REDIS_URL)  # no Redis at all
     with app.app_context():
         UserFactory(email="guarded@example.org", roles=["Researcher"])
         db.session.commit()

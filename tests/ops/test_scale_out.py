@@ -18,10 +18,10 @@ from rq.job import Job
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditLog, Report, Role, User, UserRole
+from portal.models import AuditLog, Report, Role, User
 from portal.services.audit.integrity import verify_chain
-from tests.conftest import PASSWORD
-from tests.factories import TOTP_SECRET, UserFactory
+from tests.factories import TOTP_SECRET, UserFactory, custom_role
+from tests.helpers.signin import PASSWORD
 from tests.ops.conftest import ROOT, Browser, WebServer, portal_env
 
 pytestmark = pytest.mark.committed
@@ -97,10 +97,7 @@ def test_role_changes_are_in_force_through_every_server_at_once(app, cluster, re
     with app.app_context():
         UserFactory(email="ops-admin@example.org", roles=["Admin"], mfa=True)
         target = UserFactory(email="ops-reader@example.org", roles=[])
-        reader = Role(name="Lab Reader", description="", permissions=["models.view"])
-        db.session.add(reader)
-        db.session.flush()
-        db.session.add(UserRole(user_id=target.id, role_id=reader.id))
+        reader = custom_role("Lab Reader", ["models.view"], holders=[target])
         db.session.commit()
         target_id, reader_id = target.id, reader.id
         analyst_id = db.session.scalar(select(Role.id).where(Role.name == "Analyst"))

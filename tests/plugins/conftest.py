@@ -1,23 +1,14 @@
-"""Fixtures of the /plugins tests: a signed-in administrator, and registered plugins."""
+"""Fixtures of the /plugins tests: a registered plugin."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from portal.models import Plugin, User
+from portal.models import Plugin
 from portal.services.plugins.changes import register_plugin
 from tests.plugins.helpers import manifest
-
-
-@pytest.fixture
-def admin(sign_in: Callable[..., Any], user_factory: Any) -> User:
-    """An Admin (MFA enrolled), signed in with the test client."""
-    user = user_factory(email="admin@example.org", name="Ada Admin", roles=["Admin"], mfa=True)
-    assert sign_in(user.email).status_code == 303
-    return user
 
 
 @pytest.fixture

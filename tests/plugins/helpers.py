@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import html
 import io
 import json
-import re
 import uuid
 from typing import Any
 
@@ -15,7 +13,7 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.models import AuditLog, Plugin, PluginVersion
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import csrf_token_from, post_form
 
 BASE_MANIFEST: dict[str, Any] = {
     "name": "gene-lens",
@@ -35,10 +33,6 @@ BASE_MANIFEST: dict[str, Any] = {
     },
     "homepage": "https://lens.example.org",
 }
-FIELD_ERRORS = re.compile(
-    r'-errors" class="invalid-feedback d-block">((?:\s*<div>.*?</div>)+)', re.S
-)
-ERROR_DETAIL = re.compile(r"<p data-error-detail>([^<]*)</p>")
 
 
 def manifest(**changes: Any) -> dict[str, Any]:
@@ -50,32 +44,6 @@ def manifest(**changes: Any) -> dict[str, Any]:
         else:
             result[key] = value
     return result
-
-
-def text(response: Any) -> str:
-    """The response body as text."""
-    return response.get_data(as_text=True)
-
-
-def field_errors(response: Any) -> list[str]:
-    """Every per-field error message on a form page, unescaped, in page order."""
-    messages = []
-    for block in FIELD_ERRORS.findall(text(response)):
-        messages += [html.unescape(m) for m in re.findall(r"<div>(.*?)</div>", block, re.S)]
-    return messages
-
-
-def error_detail(response: Any) -> str:
-    """The explanation a 400 page gives."""
-    match = ERROR_DETAIL.search(text(response))
-    assert match, text(response)[:2000]
-    return html.unescape(match.group(1))
-
-
-def post_form(client: FlaskClient, path: str, data: dict[str, Any] | None = None) -> Any:
-    """POST ``data`` to ``path`` with the CSRF token its page renders."""
-    payload = {"csrf_token": csrf_token_from(client, path), **(data or {})}
-    return client.post(path, data=payload)
 
 
 def paste(client: FlaskClient, path: str, value: Any) -> Any:
@@ -112,12 +80,6 @@ def plugin_named(name: str) -> Plugin:
     plugin = db.session.scalar(sa.select(Plugin).where(Plugin.name == name))
     assert plugin is not None, f"no plugin {name}"
     return plugin
-
-
-def flashes_after(client: FlaskClient, response: Any) -> str:
-    """The page a 303 leads to (with its flashed messages)."""
-    assert response.status_code == 303, (response.status_code, text(response)[:3000])
-    return html.unescape(text(client.get(response.headers["Location"])))
 
 
 def random_id() -> uuid.UUID:

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from portal.security.permissions import Permission
-from tests.conftest import csrf_token_from
-from tests.plugins.helpers import manifest, random_id, registry_state, text
+from tests.helpers.access import assert_access_declared
+from tests.helpers.pages import get_or_post, text
+from tests.plugins.helpers import manifest, random_id, registry_state
 
 # (method, path template) of every route that changes something or asks to.
 MANAGE_ROUTES = [
@@ -25,16 +26,15 @@ MANAGE_ROUTES = [
     ("GET", "/plugins/{id}/downgrade"),
     ("POST", "/plugins/{id}/downgrade"),
 ]
-READERS = [("PI", True), ("Researcher", False), ("Analyst", False)]
+READERS = ["PI", "Researcher", "Analyst"]
 
 
-@pytest.fixture(params=READERS, ids=[name for name, _ in READERS])
-def reader(request, sign_in, user_factory):
-    """A signed-in user whose role has plugins.view but not plugins.manage."""
-    role, mfa = request.param
-    user = user_factory(email=f"{role.lower()}@example.org", roles=[role], mfa=mfa)
-    assert sign_in(user.email).status_code == 303
-    return user
+@pytest.fixture(params=READERS)
+def reader(request, signed_in_user):
+    """A signed-in user whose role has plugins.view but not plugins.manage (MFA enrolled
+    where the role requires it)."""
+    role = request.param
+    return signed_in_user(f"{role.lower()}@example.org", role)
 
 
 def test_readers_see_the_list_and_the_detail_without_manage_links(client, reader, registered):
@@ -51,23 +51,13 @@ def test_readers_see_the_list_and_the_detail_without_manage_links(client, reader
 def test_readers_get_403_on_every_manage_route(client, reader, registered, method, path):
     url = path.format(id=registered.id)
     before = registry_state()
-    if method == "GET":
-        response = client.get(url)
-    else:
-        data = {
-            "csrf_token": csrf_token_from(client, "/logout"),
-            "manifest": json.dumps(manifest(version="9.0.0")),
-            "version": "1.0.0",
-            "config": "{}",
-        }
-        response = client.post(url, data=data)
+    data = {"manifest": json.dumps(manifest(version="9.0.0")), "version": "1.0.0", "config": "{}"}
+    response = get_or_post(client, method, url, data)
     assert response.status_code == 403
     assert registry_state() == before
 
 
-def test_a_viewer_may_not_even_list(client, sign_in, user_factory, registered):
-    user_factory(email="viewer@example.org", roles=["Viewer"])
-    assert sign_in("viewer@example.org").status_code == 303
+def test_a_viewer_may_not_even_list(client, viewer, registered):
     assert client.get("/plugins").status_code == 403
     assert client.get(f"/plugins/{registered.id}").status_code == 403
     assert 'href="/plugins"' not in text(client.get("/"))
@@ -109,12 +99,10 @@ def test_a_post_without_csrf_is_400_and_changes_nothing(client, admin, registere
 
 
 def test_every_plugins_view_declares_its_permission(app):
-    views = {e: v for e, v in app.view_functions.items() if e.startswith("plugins.")}
-    assert len(views) == 8
-    for endpoint, view in views.items():
-        read_only = endpoint in {"plugins.index", "plugins.detail"}
-        expected = Permission.PLUGINS_VIEW if read_only else Permission.PLUGINS_MANAGE
-        assert view.required_access is expected, endpoint
+    read_only = dict.fromkeys(("plugins.index", "plugins.detail"), Permission.PLUGINS_VIEW)
+    assert_access_declared(
+        app, "plugins", count=8, default=Permission.PLUGINS_MANAGE, exceptions=read_only
+    )
 
 
 def test_admins_see_the_nav_entry_and_manage_links(client, admin, registered):

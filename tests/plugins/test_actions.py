@@ -9,14 +9,8 @@ import pytest
 from portal.extensions import db
 from portal.models import Plugin
 from portal.services.plugins.changes import register_plugin
-from tests.plugins.helpers import (
-    field_errors,
-    flashes_after,
-    manifest,
-    post_form,
-    registry_state,
-    text,
-)
+from tests.helpers.pages import field_errors, flashes_after, post_form, text
+from tests.plugins.helpers import manifest, registry_state
 
 NEEDS_TOKEN = {
     "type": "object",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import timedelta
 
@@ -12,21 +11,14 @@ from portal import pagination
 from portal.models.base import utcnow
 from portal.pagination import capped_count
 from tests.factories import PluginFactory
-from tests.plugins.helpers import error_detail, text
+from tests.helpers.pages import NEXT_LINK, PREV_LINK, error_detail, link, text
 
 ROW = re.compile(r'data-plugin-row="([^"]+)"')
-NEXT = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')
-PREV = re.compile(r'<a class="page-link" rel="prev" href="([^"]+)"')
 
 
 def _names(response):
     assert response.status_code == 200, text(response)[:2000]
     return ROW.findall(text(response))
-
-
-def _link(pattern, response):
-    match = pattern.search(text(response))
-    return html.unescape(match.group(1)) if match else None
 
 
 @pytest.fixture
@@ -66,12 +58,12 @@ def test_sort_by_last_update(client, admin, plugins):
 def test_keyset_pages_forward_and_back_keep_the_filters(client, admin, plugins):
     first = client.get("/plugins?per_page=2&status=disabled")
     assert _names(first) == ["alpha-view", "delta"]
-    second_url = _link(NEXT, first)
+    second_url = link(NEXT_LINK, first)
     assert "status=disabled" in second_url and "per_page=2" in second_url
     second = client.get(second_url)
     assert _names(second) == ["gamma"]
-    assert _link(NEXT, second) is None
-    assert _names(client.get(_link(PREV, second))) == ["alpha-view", "delta"]
+    assert link(NEXT_LINK, second) is None
+    assert _names(client.get(link(PREV_LINK, second))) == ["alpha-view", "delta"]
 
 
 def test_the_count_is_capped(client, admin, plugins, monkeypatch):
@@ -99,7 +91,7 @@ def test_bad_arguments_are_400_with_a_message(client, admin, plugins, query, mes
 
 
 def test_a_cursor_from_another_order_is_refused(client, admin, plugins):
-    next_url = _link(NEXT, client.get("/plugins?per_page=2"))
+    next_url = link(NEXT_LINK, client.get("/plugins?per_page=2"))
     cursor = re.search(r"after=([^&]+)", next_url).group(1)
     response = client.get(f"/plugins?sort=updated&after={cursor}")
     assert response.status_code == 400

@@ -9,18 +9,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import PluginVersion
-from tests.conftest import csrf_token_from
-from tests.plugins.helpers import (
-    field_errors,
-    flashes_after,
-    manifest,
-    paste,
-    plugin_named,
-    post_form,
-    registry_state,
-    text,
-    upload,
-)
+from tests.helpers.pages import csrf_token_from, field_errors, flashes_after, post_form, text
+from tests.plugins.helpers import manifest, paste, plugin_named, registry_state, upload
 
 
 def _assert_registered(client, response, admin, audit_rows):

@@ -9,17 +9,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Plugin, PluginVersion
-from tests.conftest import csrf_token_from
-from tests.plugins.helpers import (
-    field_errors,
-    flashes_after,
-    manifest,
-    paste,
-    post_form,
-    registry_state,
-    text,
-    upload,
-)
+from tests.helpers.pages import csrf_token_from, field_errors, flashes_after, post_form, text
+from tests.plugins.helpers import manifest, paste, registry_state, upload
 
 V2_SCHEMA = {
     "type": "object",

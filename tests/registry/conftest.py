@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from portal.models import MLModel
-from tests.conftest import csrf_token_from
 from tests.factories import MemberFactory, MLModelFactory, UserFactory, WorkspaceFactory
 
 
@@ -37,18 +34,6 @@ def team(app_ctx: None) -> SimpleNamespace:
         setattr(team, key, user)
     team.admin = UserFactory(email="admin@example.org", roles=["Admin"], mfa=True)
     return team
-
-
-@pytest.fixture
-def as_user(client: FlaskClient, sign_in: Callable[..., Any]) -> Callable[[Any], None]:
-    """Sign the test client in as ``user`` (signing out whoever was signed in)."""
-
-    def _as(user: Any) -> None:
-        if client.get("/login").status_code != 200:
-            client.post("/logout", data={"csrf_token": csrf_token_from(client, "/logout")})
-        assert sign_in(user.email).status_code == 303
-
-    return _as
 
 
 @pytest.fixture

@@ -9,13 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditLog, MLModel
-from tests.conftest import csrf_token_from
+from portal.models import MLModel
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.records import audit_count
 
 MODEL_ROW = re.compile(r'data-model-row="([^"]+)"')
-NEXT_LINK = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')
-PREV_LINK = re.compile(r'<a class="page-link" rel="prev" href="([^"]+)"')
-ERROR_DETAIL = re.compile(r"<p data-error-detail>([^<]*)</p>")
 PROBLEM = re.compile(r"<div [^>]*data-problem>([^<]*)</div>")
 
 VALID = {
@@ -39,19 +37,6 @@ def listed(response: Any) -> list[str]:
     return [html.unescape(row) for row in MODEL_ROW.findall(response.get_data(as_text=True))]
 
 
-def link(pattern: re.Pattern[str], response: Any) -> str | None:
-    """The (unescaped) href that ``pattern`` finds on the page, if any."""
-    match = pattern.search(response.get_data(as_text=True))
-    return html.unescape(match.group(1)) if match else None
-
-
-def error_detail(response: Any) -> str:
-    """The explanation a 400 page gives."""
-    match = ERROR_DETAIL.search(response.get_data(as_text=True))
-    assert match, response.get_data(as_text=True)[:2000]
-    return html.unescape(match.group(1))
-
-
 def registry_state() -> list[tuple]:
     """Every model row's identity, stage and content."""
     stmt = sa.select(
@@ -65,11 +50,6 @@ def registry_state() -> list[tuple]:
         MLModel.artifact_uri,
     ).order_by(MLModel.id)
     return [tuple(row) for row in db.session.execute(stmt)]
-
-
-def audit_count() -> int:
-    """How many audit rows exist."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog))
 
 
 def snapshot() -> tuple[list[tuple], int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import get_or_post
 from tests.registry.helpers import VALID, snapshot
 
 ROUTES = [
@@ -45,22 +45,18 @@ def test_anonymous_users_are_sent_to_sign_in(client, pair, method, path):
 
 @pytest.mark.parametrize("who", list(EXPECTED))
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_each_role_gets_what_the_matrix_says(client, team, as_user, pair, who, method, path):
-    as_user(getattr(team, who))
+def test_each_role_gets_what_the_matrix_says(client, team, sign_in_as, pair, who, method, path):
+    sign_in_as(getattr(team, who))
     url = path.format(id=pair[0].id, other=pair[1].id)
     before = snapshot()
-    if method == "GET":
-        response = client.get(url)
-    else:
-        data = {
-            "csrf_token": csrf_token_from(client, "/logout"),
-            "workspace": str(team.ws_a.id),
-            **VALID,
-            "stage": "staging",
-            "reason": "trying",
-            "expected_stage": "draft",
-        }
-        response = client.post(url, data=data)
+    data = {
+        "workspace": str(team.ws_a.id),
+        **VALID,
+        "stage": "staging",
+        "reason": "trying",
+        "expected_stage": "draft",
+    }
+    response = get_or_post(client, method, url, data)
     expected = EXPECTED[who].get(path, 303 if method == "POST" else 200)
     if who == "reader" and path == "/models/new" and method == "POST":
         expected = 403  # models.register, but only a viewer of A: no contribute right

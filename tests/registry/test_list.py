@@ -7,7 +7,9 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import MLModel, WorkspaceMember
-from tests.registry.helpers import NEXT_LINK, PREV_LINK, error_detail, link, listed, text
+from tests.helpers.lists import BAD_LINK, BAD_PAGING, next_cursor, refusal, walk_pages
+from tests.helpers.pages import NUL_CHARACTER, PREV_LINK, error_detail, link
+from tests.registry.helpers import listed, text
 
 
 def _label(model: MLModel) -> str:
@@ -33,8 +35,8 @@ def catalogue(team, model_factory):
     }
 
 
-def test_a_researcher_sees_only_their_workspaces_models(client, team, as_user, catalogue):
-    as_user(team.researcher)
+def test_a_researcher_sees_only_their_workspaces_models(client, team, sign_in_as, catalogue):
+    sign_in_as(team.researcher)
     response = client.get("/models")
     assert response.status_code == 200
     assert listed(response) == ["Fraud@1", "Fraud@2", "fraud_v2@1", "ranker@1"]
@@ -44,9 +46,9 @@ def test_a_researcher_sees_only_their_workspaces_models(client, team, as_user, c
 
 
 def test_the_workspace_filter_offers_and_accepts_only_visible_ones(
-    client, team, as_user, catalogue
+    client, team, sign_in_as, catalogue
 ):
-    as_user(team.researcher)
+    sign_in_as(team.researcher)
     page = text(client.get("/models"))
     assert f'value="{team.ws_a.id}"' in page and str(team.ws_b.id) not in page
     response = client.get("/models", query_string={"workspace": str(team.ws_b.id)})
@@ -54,23 +56,23 @@ def test_the_workspace_filter_offers_and_accepts_only_visible_ones(
     assert error_detail(response) == "Workspace: No such workspace, or you are not a member of it."
 
 
-def test_an_admin_sees_every_workspace(client, team, as_user, catalogue):
-    as_user(team.admin)
+def test_an_admin_sees_every_workspace(client, team, sign_in_as, catalogue):
+    sign_in_as(team.admin)
     assert len(listed(client.get("/models"))) == 5
     response = client.get("/models", query_string={"workspace": str(team.ws_b.id)})
     assert listed(response) == ["secret-b@1"]
 
 
-def test_a_viewer_reads_without_the_register_button(client, team, as_user, catalogue):
-    as_user(team.viewer)
+def test_a_viewer_reads_without_the_register_button(client, team, sign_in_as, catalogue):
+    sign_in_as(team.viewer)
     response = client.get("/models")
     assert len(listed(response)) == 4
     assert 'href="/models/new"' not in text(response)
 
 
-def test_someone_in_no_workspace_sees_nothing(client, team, as_user, catalogue):
+def test_someone_in_no_workspace_sees_nothing(client, team, sign_in_as, catalogue):
     db.session.execute(sa.delete(WorkspaceMember).where(WorkspaceMember.user_id == team.viewer.id))
-    as_user(team.viewer)
+    sign_in_as(team.viewer)
     response = client.get("/models")
     assert listed(response) == [] and "No model versions match" in text(response)
 
@@ -89,13 +91,13 @@ def test_someone_in_no_workspace_sees_nothing(client, team, as_user, catalogue):
         ({"stage": "staging", "framework": "sklearn"}, []),
     ],
 )
-def test_filters(client, team, as_user, catalogue, args, expected):
-    as_user(team.researcher)
+def test_filters(client, team, sign_in_as, catalogue, args, expected):
+    sign_in_as(team.researcher)
     assert listed(client.get("/models", query_string=args)) == expected
 
 
-def test_filters_by_workspace(client, team, as_user, catalogue):
-    as_user(team.researcher)
+def test_filters_by_workspace(client, team, sign_in_as, catalogue):
+    sign_in_as(team.researcher)
     response = client.get("/models", query_string={"workspace": str(team.ws_a.id)})
     assert len(listed(response)) == 4
 
@@ -109,47 +111,43 @@ def test_filters_by_workspace(client, team, as_user, catalogue):
         ("created", "desc", (MLModel.created_at.desc(), MLModel.id.desc())),
     ],
 )
-def test_sort_orders(client, team, as_user, catalogue, sort, order, columns):
-    as_user(team.admin)
+def test_sort_orders(client, team, sign_in_as, catalogue, sort, order, columns):
+    sign_in_as(team.admin)
     response = client.get("/models", query_string={"sort": sort, "order": order})
     assert listed(response) == _db_order(*columns)
 
 
-def test_walking_pages_forwards_and_back(client, team, as_user, model_factory):
+def test_walking_pages_forwards_and_back(client, team, sign_in_as, model_factory):
     for n in range(23):
         model_factory(workspace=team.ws_a, name=f"bulk-{n:02d}", version="1")
     model_factory(workspace=team.ws_b, name="bulk-hidden", version="1")
-    as_user(team.researcher)
+    sign_in_as(team.researcher)
     expected = _db_order(
         MLModel.created_at.desc(),
         MLModel.id.desc(),
         where=sa.and_(MLModel.workspace_id == team.ws_a.id, MLModel.name.like("bulk%")),
     )
-    query = {"q": "bulk", "sort": "created", "order": "desc", "per_page": 10}
-    response = client.get("/models", query_string=query)
-    assert "23 versions" in text(response)
-    assert link(PREV_LINK, response) is None
-    pages = [listed(response)]
-    next_url = link(NEXT_LINK, response)
-    while next_url:
-        assert "q=bulk" in next_url and "per_page=10" in next_url and "order=desc" in next_url
-        response = client.get(next_url)
-        pages.append(listed(response))
-        next_url = link(NEXT_LINK, response)
+    keeps = ("q=bulk", "per_page=10", "order=desc")
+    responses = walk_pages(
+        client, "/models?q=bulk&sort=created&order=desc&per_page=10", keeps=keeps
+    )
+    assert "23 versions" in text(responses[0])
+    assert link(PREV_LINK, responses[0]) is None
+    pages = [listed(response) for response in responses]
     assert [len(p) for p in pages] == [10, 10, 3]
     assert [label for p in pages for label in p] == expected
-    back = client.get(link(PREV_LINK, response))
+    back = client.get(link(PREV_LINK, responses[-1]))
     assert listed(back) == pages[1]
 
 
-def test_the_count_is_capped(client, team, as_user, model_factory, monkeypatch):
+def test_the_count_is_capped(client, team, sign_in_as, model_factory, monkeypatch):
     from portal import pagination
 
     real = pagination.capped_count
     monkeypatch.setattr(pagination, "capped_count", lambda stmt: real(stmt, cap=3))
     for n in range(5):
         model_factory(workspace=team.ws_a, version=str(n))
-    as_user(team.researcher)
+    sign_in_as(team.researcher)
     assert "3+ versions" in text(client.get("/models"))
 
 
@@ -165,24 +163,19 @@ def test_the_count_is_capped(client, team, as_user, model_factory, monkeypatch):
             "Workspace: No such workspace, or you are not a member of it.",
         ),
         ({"q": "x" * 201}, "Name starts with: Search for at most 200 characters."),
-        ({"q": "a\x00b"}, "NUL character"),
-        ({"per_page": "0"}, "Rows per page must be a number from 1 to 200."),
-        ({"after": "forged"}, "That page link is not valid"),
-        ({"after": "a", "before": "b"}, "Give either 'after' or 'before', not both."),
+        ({"q": "a\x00b"}, NUL_CHARACTER),
+        ({"after": "forged"}, BAD_LINK),
+        *BAD_PAGING,
     ],
 )
-def test_bad_arguments_are_400_with_a_message(client, team, as_user, args, message):
-    as_user(team.researcher)
-    response = client.get("/models", query_string=args)
-    assert response.status_code == 400
-    assert message in error_detail(response)
+def test_bad_arguments_are_400_with_a_message(client, team, sign_in_as, args, message):
+    sign_in_as(team.researcher)
+    assert message in refusal(client, "/models", args)
 
 
-def test_a_cursor_of_another_order_is_refused(client, team, as_user, model_factory):
+def test_a_cursor_of_another_order_is_refused(client, team, sign_in_as, model_factory):
     for n in range(3):
         model_factory(workspace=team.ws_a, version=str(n))
-    as_user(team.researcher)
-    response = client.get("/models", query_string={"per_page": 1})
-    cursor = link(NEXT_LINK, response).split("after=")[1].split("&")[0]
-    response = client.get("/models", query_string={"sort": "created", "after": cursor})
-    assert response.status_code == 400
+    sign_in_as(team.researcher)
+    cursor = next_cursor(client, "/models", {"per_page": 1})
+    assert BAD_LINK in refusal(client, "/models", {"sort": "created", "after": cursor})

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import MLModel
-from tests.conftest import csrf_token_from
+from tests.helpers.pages import NUL_CHARACTER, csrf_token_from
 from tests.registry.helpers import VALID, post_register, snapshot, text
 
 
@@ -19,8 +19,8 @@ def _registered(name: str = "fraud-detector", version: str = "1.0.0") -> MLModel
     )
 
 
-def test_form_offers_only_workspaces_one_contributes_to(client, team, as_user):
-    as_user(team.researcher)
+def test_form_offers_only_workspaces_one_contributes_to(client, team, sign_in_as):
+    sign_in_as(team.researcher)
     page = text(client.get("/models/new"))
     assert f'value="{team.ws_a.id}"' in page and "Alpha Lab" in page
     assert str(team.ws_b.id) not in page
@@ -30,16 +30,16 @@ def test_form_offers_only_workspaces_one_contributes_to(client, team, as_user):
         assert f'value="{value}"' in page
 
 
-def test_a_member_who_only_views_has_nowhere_to_register(client, team, as_user):
-    as_user(team.reader)
+def test_a_member_who_only_views_has_nowhere_to_register(client, team, sign_in_as):
+    sign_in_as(team.reader)
     response = client.get("/models/new")
     assert response.status_code == 200
     assert "data-no-workspaces" in text(response)
     assert 'name="name"' not in text(response)
 
 
-def test_register_happy_path(client, team, as_user, audit_rows):
-    as_user(team.researcher)
+def test_register_happy_path(client, team, sign_in_as, audit_rows):
+    sign_in_as(team.researcher)
     response = post_register(client, team.ws_a, name="  fraud-detector ")
     assert response.status_code == 303
     model = _registered()
@@ -64,32 +64,32 @@ def test_register_happy_path(client, team, as_user, audit_rows):
     assert "Registered in draft" in page
 
 
-def test_blank_metrics_and_parameters_mean_empty_objects(client, team, as_user):
-    as_user(team.pi)
+def test_blank_metrics_and_parameters_mean_empty_objects(client, team, sign_in_as):
+    sign_in_as(team.pi)
     response = post_register(client, team.ws_a, metrics="  ", parameters="")
     assert response.status_code == 303
     model = _registered()
     assert model.metrics == {} and model.parameters == {}
 
 
-def test_an_admin_registers_anywhere(client, team, as_user):
-    as_user(team.admin)
+def test_an_admin_registers_anywhere(client, team, sign_in_as):
+    sign_in_as(team.admin)
     assert str(team.ws_b.id) in text(client.get("/models/new"))
     assert post_register(client, team.ws_b).status_code == 303
     assert _registered().workspace_id == team.ws_b.id
 
 
-def test_the_workspace_can_be_preselected(client, team, as_user):
-    as_user(team.researcher)
+def test_the_workspace_can_be_preselected(client, team, sign_in_as):
+    sign_in_as(team.researcher)
     page = text(client.get(f"/models/new?workspace={team.ws_a.id}"))
     assert f'selected value="{team.ws_a.id}"' in page or f'value="{team.ws_a.id}" selected' in page
 
 
 def test_duplicate_version_is_a_form_error_naming_the_existing_one(
-    client, team, as_user, model_factory
+    client, team, sign_in_as, model_factory
 ):
     model_factory(workspace=team.ws_a, name="fraud-detector", version="1.0.0", stage="staging")
-    as_user(team.researcher)
+    sign_in_as(team.researcher)
     before = snapshot()
     response = post_register(client, team.ws_a)
     assert response.status_code == 400
@@ -98,9 +98,9 @@ def test_duplicate_version_is_a_form_error_naming_the_existing_one(
     assert snapshot() == before
 
 
-def test_same_version_in_another_workspace_is_fine(client, team, as_user, model_factory):
+def test_same_version_in_another_workspace_is_fine(client, team, sign_in_as, model_factory):
     model_factory(workspace=team.ws_b, name="fraud-detector", version="1.0.0")
-    as_user(team.researcher)
+    sign_in_as(team.researcher)
     assert post_register(client, team.ws_a).status_code == 303
 
 
@@ -109,7 +109,7 @@ BAD_INPUT = [
     ({"name": "n" * 201}, "Give a name of 1 to 200 characters."),
     ({"name": "fraud/detector"}, "Use letters, digits, spaces, dots, dashes and underscores"),
     ({"name": "-fraud"}, "starting with a letter or digit"),
-    ({"name": "fraud\x00"}, "NUL character"),
+    ({"name": "fraud\x00"}, NUL_CHARACTER),
     ({"version": ""}, "Enter a version."),
     ({"version": "v" * 65}, "Give a version of 1 to 64 characters."),
     ({"version": "1.0 beta"}, "plus signs"),
@@ -144,13 +144,13 @@ BAD_INPUT = [
     ({"parameters": '{"x": "' + "y" * 70_000 + '"}'}, "parameters is too large: 70,009 bytes"),
     ({"parameters": "x" * 1_000_000}, "too long"),
     ({"metrics": '{"a": 1}' + " " * 1_000_000}, "too long"),
-    ({"parameters": '{"a": 1}\x00'}, "NUL character"),
+    ({"parameters": '{"a": 1}\x00'}, NUL_CHARACTER),
 ]
 
 
 @pytest.mark.parametrize(("fields", "message"), BAD_INPUT)
-def test_bad_input_is_refused_and_nothing_changes(client, team, as_user, fields, message):
-    as_user(team.researcher)
+def test_bad_input_is_refused_and_nothing_changes(client, team, sign_in_as, fields, message):
+    sign_in_as(team.researcher)
     before = snapshot()
     response = post_register(client, team.ws_a, **fields)
     assert response.status_code == 400
@@ -158,44 +158,48 @@ def test_bad_input_is_refused_and_nothing_changes(client, team, as_user, fields,
     assert snapshot() == before
 
 
-def test_ten_levels_of_parameters_are_accepted(client, team, as_user):
-    as_user(team.researcher)
+def test_ten_levels_of_parameters_are_accepted(client, team, sign_in_as):
+    sign_in_as(team.researcher)
     nested = '{"a": ' * 9 + "1" + "}" * 9  # the object itself plus 9 more: 10 levels
     assert post_register(client, team.ws_a, parameters=nested).status_code == 303
     assert json.dumps(_registered().parameters).count("{") == 9
 
 
-def test_a_workspace_id_that_is_not_an_id_is_refused(client, team, as_user):
-    as_user(team.researcher)
+@pytest.mark.parametrize(
+    ("who", "workspace", "status", "message"),
+    [
+        pytest.param(
+            "researcher", "alpha", 400, "Choose a workspace from the list.", id="not-an-id"
+        ),
+        pytest.param(
+            "reader", "ws_a", 403, "You may not contribute this workspace.", id="one-only-views"
+        ),
+        pytest.param(
+            "researcher",
+            "ws_b",
+            404,
+            "There is no such workspace, or you are not a member of it.",
+            id="one-is-not-a-member-of",
+        ),
+    ],
+)
+def test_a_workspace_one_may_not_register_in_is_refused(
+    client, team, sign_in_as, who, workspace, status, message
+):
+    """``workspace`` is a field of ``team`` (that workspace's id is sent) or the value sent."""
+    sign_in_as(getattr(team, who))
+    value = str(getattr(team, workspace).id) if workspace.startswith("ws_") else workspace
     before = snapshot()
-    response = post_register(client, None, workspace="alpha")
-    assert response.status_code == 400
-    assert "Choose a workspace from the list." in text(response)
+    response = post_register(client, None, workspace=value)
+    assert response.status_code == status
+    assert message in text(response)
     assert snapshot() == before
 
 
-def test_a_workspace_one_only_views_is_403(client, team, as_user):
-    as_user(team.reader)
-    before = snapshot()
-    response = post_register(client, team.ws_a)
-    assert response.status_code == 403
-    assert "You may not contribute this workspace." in text(response)
-    assert snapshot() == before
-
-
-def test_a_workspace_one_is_not_a_member_of_is_404(client, team, as_user):
-    as_user(team.researcher)
-    before = snapshot()
-    response = post_register(client, team.ws_b)
-    assert response.status_code == 404
-    assert "There is no such workspace, or you are not a member of it." in text(response)
-    assert snapshot() == before
-
-
-def test_an_archived_workspace_is_409(client, team, as_user):
+def test_an_archived_workspace_is_409(client, team, sign_in_as):
     team.ws_a.is_archived = True
     db.session.flush()
-    as_user(team.researcher)
+    sign_in_as(team.researcher)
     assert str(team.ws_a.id) not in text(client.get("/models/new"))
     before = snapshot()
     response = post_register(client, team.ws_a)
@@ -205,24 +209,24 @@ def test_an_archived_workspace_is_409(client, team, as_user):
 
 
 @pytest.mark.parametrize("who", ["viewer", "analyst"])
-def test_viewers_and_analysts_may_not_register(client, team, as_user, who):
-    as_user(getattr(team, who))
+def test_viewers_and_analysts_may_not_register(client, team, sign_in_as, who):
+    sign_in_as(getattr(team, who))
     assert client.get("/models/new").status_code == 403
     before = snapshot()
     assert post_register(client, team.ws_a).status_code == 403
     assert snapshot() == before
 
 
-def test_missing_csrf_token_is_refused(client, team, as_user):
-    as_user(team.researcher)
+def test_missing_csrf_token_is_refused(client, team, sign_in_as):
+    sign_in_as(team.researcher)
     before = snapshot()
     response = client.post("/models/new", data={"workspace": str(team.ws_a.id), **VALID})
     assert response.status_code == 400
     assert snapshot() == before
 
 
-def test_extra_fields_are_ignored(client, team, as_user):
-    as_user(team.researcher)
+def test_extra_fields_are_ignored(client, team, sign_in_as):
+    sign_in_as(team.researcher)
     response = post_register(
         client, team.ws_a, stage="production", created_by_id=str(team.admin.id), id="x"
     )
@@ -231,8 +235,8 @@ def test_extra_fields_are_ignored(client, team, as_user):
     assert model.stage == "draft" and model.created_by_id == team.researcher.id
 
 
-def test_the_form_keeps_what_was_typed_after_an_error(client, team, as_user):
-    as_user(team.researcher)
+def test_the_form_keeps_what_was_typed_after_an_error(client, team, sign_in_as):
+    sign_in_as(team.researcher)
     response = post_register(client, team.ws_a, metrics='{"accuracy": "high"}')
     page = text(response)
     assert '{"accuracy": "high"}' in page and 'value="fraud-detector"' in page

@@ -111,6 +111,17 @@ def _committed_versions(app, *stages: str) -> tuple[uuid.UUID, list[uuid.UUID]]:
         return owner.id, ids
 
 
+def _promote(model_id: uuid.UUID, owner_id: uuid.UUID, reason: str = "r") -> None:
+    """Move the staging version ``model_id`` to production as its owner (not committed)."""
+    change_stage(
+        db.session.get(MLModel, model_id),
+        to_stage="production",
+        reason=reason,
+        expected_stage="staging",
+        actor=db.session.get(User, owner_id),
+    )
+
+
 def _stages(app, ids: list[uuid.UUID]) -> list[str]:
     with app.app_context():
         return [db.session.get(MLModel, i).stage for i in ids]
@@ -121,13 +132,7 @@ def test_a_stage_change_locks_every_version_of_the_name(app):
     owner_id, (old_id, new_id) = _committed_versions(app, "production", "staging")
     with app.app_context():
         tagger_id = db.session.scalar(sa.select(MLModel.id).where(MLModel.name == "tagger"))
-        change_stage(
-            db.session.get(MLModel, new_id),
-            to_stage="production",
-            reason="r",
-            expected_stage="staging",
-            actor=db.session.get(User, owner_id),
-        )
+        _promote(new_id, owner_id)
         with db.engine.connect() as other:
             for locked in (old_id, new_id):
                 with pytest.raises(OperationalError, match="could not obtain lock"):
@@ -153,13 +158,7 @@ def test_concurrent_promotions_take_turns(app):
     def promote_third() -> None:
         with app.app_context():
             try:
-                change_stage(
-                    db.session.get(MLModel, ids[2]),
-                    to_stage="production",
-                    reason="second promoter",
-                    expected_stage="staging",
-                    actor=db.session.get(User, owner_id),
-                )
+                _promote(ids[2], owner_id, "second promoter")
                 db.session.commit()
                 outcome["ok"] = True
             except Exception as exc:  # reported below
@@ -167,13 +166,7 @@ def test_concurrent_promotions_take_turns(app):
                 outcome["error"] = exc
 
     with app.app_context():
-        change_stage(
-            db.session.get(MLModel, ids[1]),
-            to_stage="production",
-            reason="first promoter",
-            expected_stage="staging",
-            actor=db.session.get(User, owner_id),
-        )
+        _promote(ids[1], owner_id, "first promoter")
         second = threading.Thread(target=promote_third)
         second.start()
         second.join(timeout=1)

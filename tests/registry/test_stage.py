@@ -11,6 +11,7 @@ from portal.models import MLModel
 from portal.services import audit
 from portal.services.registry.changes import TRANSITIONS
 from tests.factories import MemberFactory
+from tests.helpers.pages import NUL_CHARACTER
 from tests.registry.helpers import PROBLEM, post_stage, snapshot, text
 
 LEGAL = [(src, dst) for src, targets in TRANSITIONS.items() for dst in targets]
@@ -43,10 +44,10 @@ def test_the_transition_table():
 
 @pytest.mark.parametrize(("src", "dst"), LEGAL)
 def test_legal_transitions_are_made_and_audited(
-    client, team, as_user, model_factory, audit_rows, src, dst
+    client, team, sign_in_as, model_factory, audit_rows, src, dst
 ):
     model = model_factory(workspace=team.ws_a, stage=src)
-    as_user(team.pi)
+    sign_in_as(team.pi)
     response = post_stage(client, model, dst, reason="  Holdout AUC 0.91  ")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/models/{model.id}"
@@ -64,9 +65,9 @@ def test_legal_transitions_are_made_and_audited(
 
 
 @pytest.mark.parametrize(("src", "dst"), ILLEGAL)
-def test_illegal_transitions_are_refused(client, team, as_user, model_factory, src, dst):
+def test_illegal_transitions_are_refused(client, team, sign_in_as, model_factory, src, dst):
     model = model_factory(workspace=team.ws_a, stage=src)
-    as_user(team.pi)
+    sign_in_as(team.pi)
     before = snapshot()
     response = post_stage(client, model, dst)
     assert response.status_code == 400
@@ -75,13 +76,13 @@ def test_illegal_transitions_are_refused(client, team, as_user, model_factory, s
 
 
 def test_promotion_archives_the_previous_production_version(
-    client, team, as_user, model_factory, audit_rows
+    client, team, sign_in_as, model_factory, audit_rows
 ):
     old = model_factory(workspace=team.ws_a, name="ranker", version="1", stage="production")
     new = model_factory(workspace=team.ws_a, name="ranker", version="2", stage="staging")
     other_name = model_factory(workspace=team.ws_a, name="tagger", stage="production")
     other_ws = model_factory(workspace=team.ws_b, name="ranker", version="1", stage="production")
-    as_user(team.pi)
+    sign_in_as(team.pi)
     response = post_stage(client, new, "production", reason="Better NDCG")
     assert response.status_code == 303
     assert (_stage(old), _stage(new)) == ("archived", "production")
@@ -107,10 +108,10 @@ def test_promotion_archives_the_previous_production_version(
     assert "ranker 2 moved from staging to production. Version 1 was archived." in page
 
 
-def test_promotion_is_one_transaction(client, team, as_user, model_factory, monkeypatch):
+def test_promotion_is_one_transaction(client, team, sign_in_as, model_factory, monkeypatch):
     old = model_factory(workspace=team.ws_a, name="ranker", version="1", stage="production")
     new = model_factory(workspace=team.ws_a, name="ranker", version="2", stage="staging")
-    as_user(team.pi)
+    sign_in_as(team.pi)
     before = snapshot()
 
     def broken(*args, **kwargs):
@@ -125,52 +126,33 @@ def test_promotion_is_one_transaction(client, team, as_user, model_factory, monk
     assert (_stage(old), _stage(new)) == ("production", "staging")
 
 
-def test_an_archived_version_can_be_promoted_again(client, team, as_user, model_factory):
+def test_an_archived_version_can_be_promoted_again(client, team, sign_in_as, model_factory):
     current = model_factory(workspace=team.ws_a, name="ranker", version="2", stage="production")
     old = model_factory(workspace=team.ws_a, name="ranker", version="1", stage="archived")
-    as_user(team.pi)
+    sign_in_as(team.pi)
     assert post_stage(client, old, "staging").status_code == 303
     assert post_stage(client, old, "production", expected="staging").status_code == 303
     assert (_stage(old), _stage(current)) == ("production", "archived")
 
 
 @pytest.mark.parametrize(
-    ("reason", "message"),
-    [
-        ("", "Give a reason for the change."),
-        ("   ", "Give a reason for the change."),
-        ("r" * 501, "Keep the reason to at most 500 characters."),
-        ("because\x00", "NUL character"),
-    ],
-)
-def test_a_reason_is_required(client, team, as_user, model_factory, reason, message):
-    model = model_factory(workspace=team.ws_a, stage="draft")
-    as_user(team.pi)
-    before = snapshot()
-    response = post_stage(client, model, "staging", reason=reason)
-    assert response.status_code == 400
-    assert message in text(response)
-    assert snapshot() == before
-
-
-def test_a_reason_of_500_characters_is_enough(client, team, as_user, model_factory):
-    model = model_factory(workspace=team.ws_a, stage="draft")
-    as_user(team.pi)
-    assert post_stage(client, model, "staging", reason="r" * 500).status_code == 303
-
-
-@pytest.mark.parametrize(
     ("fields", "message"),
     [
+        # A reason is required, and bounded.
+        ({"reason": ""}, "Give a reason for the change."),
+        ({"reason": "   "}, "Give a reason for the change."),
+        ({"reason": "r" * 501}, "Keep the reason to at most 500 characters."),
+        ({"reason": "because\x00"}, NUL_CHARACTER),
+        # Malformed forms.
         ({"stage": "deployed"}, "Choose a stage from the list."),
         ({"stage": ""}, "Choose the new stage."),
         ({"expected_stage": ""}, "The form is missing the stage it was shown for"),
         ({"expected_stage": "live"}, "the form's stage is not valid"),
     ],
 )
-def test_malformed_stage_forms_are_refused(client, team, as_user, model_factory, fields, message):
+def test_bad_stage_forms_are_refused(client, team, sign_in_as, model_factory, fields, message):
     model = model_factory(workspace=team.ws_a, stage="draft")
-    as_user(team.pi)
+    sign_in_as(team.pi)
     before = snapshot()
     response = post_stage(client, model, "staging", **fields)
     assert response.status_code == 400
@@ -178,9 +160,15 @@ def test_malformed_stage_forms_are_refused(client, team, as_user, model_factory,
     assert snapshot() == before
 
 
-def test_a_stale_page_gets_409_and_nothing_changes(client, team, as_user, model_factory):
+def test_a_reason_of_500_characters_is_enough(client, team, sign_in_as, model_factory):
+    model = model_factory(workspace=team.ws_a, stage="draft")
+    sign_in_as(team.pi)
+    assert post_stage(client, model, "staging", reason="r" * 500).status_code == 303
+
+
+def test_a_stale_page_gets_409_and_nothing_changes(client, team, sign_in_as, model_factory):
     model = model_factory(workspace=team.ws_a, name="ranker", version="3", stage="draft")
-    as_user(team.pi)
+    sign_in_as(team.pi)
     assert 'name="expected_stage" type="hidden" value="draft"' in text(
         client.get(f"/models/{model.id}")
     )
@@ -197,48 +185,47 @@ def test_a_stale_page_gets_409_and_nothing_changes(client, team, as_user, model_
     assert 'name="expected_stage" type="hidden" value="staging"' in text(response)
 
 
-def test_a_researcher_may_not_change_stages(client, team, as_user, model_factory):
+@pytest.mark.parametrize(
+    "who",
+    [
+        pytest.param("researcher", id="a-researcher"),
+        pytest.param("pi_b", id="a-pi-who-only-views-the-workspace"),
+    ],
+)
+def test_who_may_not_stage_gets_no_form_and_403(client, team, sign_in_as, model_factory, who):
+    if who == "pi_b":  # a PI of B who is only a viewer of A
+        MemberFactory(workspace=team.ws_a, user=team.pi_b, role="viewer")
     model = model_factory(workspace=team.ws_a, stage="draft")
-    as_user(team.researcher)
+    sign_in_as(getattr(team, who))
     assert "data-stage-form" not in text(client.get(f"/models/{model.id}"))
     before = snapshot()
     assert post_stage(client, model, "staging").status_code == 403
     assert snapshot() == before
 
 
-def test_an_editor_pi_and_an_admin_may(client, team, as_user, model_factory):
+def test_an_editor_pi_and_an_admin_may(client, team, sign_in_as, model_factory):
     model = model_factory(workspace=team.ws_a, stage="draft")
-    as_user(team.editor_pi)
+    sign_in_as(team.editor_pi)
     assert "data-stage-form" in text(client.get(f"/models/{model.id}"))
     assert post_stage(client, model, "staging").status_code == 303
-    as_user(team.admin)
+    sign_in_as(team.admin)
     assert post_stage(client, model, "production").status_code == 303
     assert _stage(model) == "production"
 
 
-def test_a_pi_of_another_workspace_gets_404(client, team, as_user, model_factory):
+def test_a_pi_of_another_workspace_gets_404(client, team, sign_in_as, model_factory):
     model = model_factory(workspace=team.ws_a, stage="draft")
-    as_user(team.pi_b)
+    sign_in_as(team.pi_b)
     before = snapshot()
     assert post_stage(client, model, "staging").status_code == 404
     assert snapshot() == before
 
 
-def test_a_pi_who_only_views_the_workspace_gets_403(client, team, as_user, model_factory):
-    MemberFactory(workspace=team.ws_a, user=team.pi_b, role="viewer")
-    model = model_factory(workspace=team.ws_a, stage="draft")
-    as_user(team.pi_b)
-    assert "data-stage-form" not in text(client.get(f"/models/{model.id}"))
-    before = snapshot()
-    assert post_stage(client, model, "staging").status_code == 403
-    assert snapshot() == before
-
-
-def test_an_archived_workspace_is_read_only(client, team, as_user, model_factory):
+def test_an_archived_workspace_is_read_only(client, team, sign_in_as, model_factory):
     model = model_factory(workspace=team.ws_a, stage="draft")
     team.ws_a.is_archived = True
     db.session.flush()
-    as_user(team.pi)
+    sign_in_as(team.pi)
     page = text(client.get(f"/models/{model.id}"))
     assert "data-stage-form" not in page and "models are read-only" in page
     before = snapshot()
@@ -248,15 +235,15 @@ def test_an_archived_workspace_is_read_only(client, team, as_user, model_factory
     assert snapshot() == before
 
 
-def test_unknown_model_is_404(client, team, as_user):
-    as_user(team.pi)
+def test_unknown_model_is_404(client, team, sign_in_as):
+    sign_in_as(team.pi)
     fake = MLModel(id=uuid.uuid4(), stage="draft")
     assert post_stage(client, fake, "staging").status_code == 404
 
 
-def test_missing_csrf_token_is_refused(client, team, as_user, model_factory):
+def test_missing_csrf_token_is_refused(client, team, sign_in_as, model_factory):
     model = model_factory(workspace=team.ws_a, stage="draft")
-    as_user(team.pi)
+    sign_in_as(team.pi)
     before = snapshot()
     response = client.post(
         f"/models/{model.id}/stage",

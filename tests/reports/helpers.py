@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import csv
-import html
 import re
 import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.jobs.reports import generate_report
-from portal.models import AuditLog, Report, User
+from portal.models import AuditLog, Report
 from portal.services.reports.files import ENCODING, report_file
-from tests.conftest import csrf_token_from
-from tests.users.helpers import sign_in_with
+from tests.helpers.pages import csrf_token_from, text
 
-ERROR_DETAIL = re.compile(r"<p data-error-detail>([^<]*)</p>")
 REPORT_PATH = re.compile(r"^/reports/([0-9a-f-]{36})$")
-
-
-def text(response: Any) -> str:
-    """The response body as text."""
-    return response.get_data(as_text=True)
-
-
-def error_detail(response: Any) -> str:
-    """The explanation a 400 page gives."""
-    match = ERROR_DETAIL.search(text(response))
-    assert match, text(response)[:3000]
-    return html.unescape(match.group(1))
-
-
-def signed_in(app: Flask, user: User) -> FlaskClient:
-    """A new browser (test client) signed in as ``user``."""
-    client = app.test_client()
-    response = sign_in_with(app, client, user.email)
-    assert response.status_code == 303, text(response)[:2000]
-    return client
 
 
 def request_via_form(client: FlaskClient, kind: str, **fields: str) -> Any:

@@ -8,8 +8,10 @@ import pytest
 
 from portal.extensions import db
 from portal.services.reports.files import report_file
-from tests.factories import MemberFactory, ReportFactory
-from tests.reports.helpers import counts, request_via_form, signed_in, text
+from tests.factories import MemberFactory, ReportFactory, UserFactory, custom_role
+from tests.helpers.pages import text
+from tests.helpers.signin import signed_in_client
+from tests.reports.helpers import counts, request_via_form
 
 PATHS = ("", "/status", "/download")
 
@@ -56,14 +58,14 @@ def _visible(client, reports) -> set[str]:
 
 
 def test_a_researcher_sees_only_their_own_reports(app, cast, reports):
-    client = signed_in(app, cast.researcher_a)
+    client = signed_in_client(app, cast.researcher_a)
     assert _visible(client, reports) == {"a_scoped", "a_unscoped"}
     assert _listed(client) == {reports["a_scoped"], reports["a_unscoped"]}
     assert _listed(client, "?mine=yes") == {reports["a_scoped"], reports["a_unscoped"]}
 
 
 def test_a_researcher_cannot_reach_another_workspaces_report_by_any_route(app, cast, reports):
-    client = signed_in(app, cast.researcher_a)
+    client = signed_in_client(app, cast.researcher_a)
     other = reports["b_scoped"]
     before = counts()
     for path in PATHS:
@@ -78,24 +80,24 @@ def test_a_researcher_cannot_reach_another_workspaces_report_by_any_route(app, c
 
 
 def test_a_pi_sees_their_workspaces_reports_and_their_own(app, cast, reports):
-    client = signed_in(app, cast.pi_a)
+    client = signed_in_client(app, cast.pi_a)
     assert _visible(client, reports) == {"a_scoped", "a2_scoped"}
     assert client.get(f"/reports/{reports['a_scoped']}/download").status_code == 200
     assert _listed(client) == {reports["a_scoped"], reports["a2_scoped"]}
     assert _listed(client, "?mine=yes") == set()
-    client_b = signed_in(app, cast.pi_b)
+    client_b = signed_in_client(app, cast.pi_b)
     assert _visible(client_b, reports) == {"b_scoped", "pi_b_own"}
 
 
 def test_an_admin_sees_every_report(app, cast, reports):
-    client = signed_in(app, cast.admin)
+    client = signed_in_client(app, cast.admin)
     assert _visible(client, reports) == set(reports)
     assert _listed(client) == set(reports.values())
     assert client.get(f"/reports/{reports['b_scoped']}/download").status_code == 200
 
 
 def test_a_viewer_is_refused_everywhere(app, cast, reports):
-    client = signed_in(app, cast.viewer)
+    client = signed_in_client(app, cast.viewer)
     for path in ("/reports", "/reports/new", "/reports/new?kind=workspace_activity"):
         assert client.get(path).status_code == 403, path
     for path in PATHS:
@@ -111,7 +113,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, cast, reports):
 
 
 def test_kinds_a_role_may_not_run_are_refused(app, cast):
-    client = signed_in(app, cast.researcher_a)
+    client = signed_in_client(app, cast.researcher_a)
     before = counts()
     assert client.get("/reports/new?kind=access_review").status_code == 403
     assert client.get("/reports/new?kind=audit_summary").status_code == 403
@@ -122,7 +124,7 @@ def test_kinds_a_role_may_not_run_are_refused(app, cast):
 def test_a_pi_cannot_scope_a_review_to_a_workspace_they_only_belong_to(app, cast):
     MemberFactory(workspace=cast.ws_b, user=cast.pi_a, role="editor")
     db.session.commit()
-    client = signed_in(app, cast.pi_a)
+    client = signed_in_client(app, cast.pi_a)
     before = counts()
     response = request_via_form(client, "access_review", workspace=str(cast.ws_b.id))
     assert response.status_code == 400
@@ -132,16 +134,9 @@ def test_a_pi_cannot_scope_a_review_to_a_workspace_they_only_belong_to(app, cast
 
 def test_a_role_with_only_reports_view_all_reads_every_report_but_requests_none(app, cast, reports):
     """reports.view_all alone opens the list, details and downloads, not the request form."""
-    from portal.models import Role, UserRole
-    from tests.factories import UserFactory
-
     reader = UserFactory(email="reader@example.org", roles=[])
-    role = Role(name="Report Reader", description="", permissions=["reports.view_all"])
-    db.session.add(role)
-    db.session.flush()
-    db.session.add(UserRole(user_id=reader.id, role_id=role.id))
-    db.session.flush()
-    client = signed_in(app, reader)
+    custom_role("Report Reader", ["reports.view_all"], holders=[reader])
+    client = signed_in_client(app, reader)
     page = text(client.get("/reports"))
     assert _listed(client) == set(reports.values())
     assert 'href="/reports/new"' not in page

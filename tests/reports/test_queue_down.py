@@ -12,15 +12,10 @@ from portal.extensions import db
 from portal.models.base import utcnow
 from portal.services.queueing import QUEUE_UNAVAILABLE
 from portal.services.reports.lifecycle import fail_report
-from tests.conftest import IsolatedClient, csrf_token_from
-from tests.reports.helpers import (
-    audit_actions,
-    reload,
-    request_via_form,
-    requested_id,
-    signed_in,
-    text,
-)
+from tests.helpers.apps import IsolatedClient
+from tests.helpers.pages import csrf_token_from, text
+from tests.helpers.signin import signed_in_client
+from tests.reports.helpers import audit_actions, reload, request_via_form, requested_id
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
@@ -35,7 +30,7 @@ def redis_down_app(app: Flask) -> Flask:
 
 def test_a_request_while_redis_is_down_fails_the_report_with_a_message(cast, redis_down_app):
     db.session.commit()
-    client = signed_in(redis_down_app, cast.researcher_a)
+    client = signed_in_client(redis_down_app, cast.researcher_a)
     today = utcnow().date()
     response = request_via_form(
         client,
@@ -56,14 +51,14 @@ def test_a_request_while_redis_is_down_fails_the_report_with_a_message(cast, red
 
 def test_a_retry_while_redis_is_down_fails_again_with_the_message(cast, redis_down_app, app):
     db.session.commit()
-    client = signed_in(app, cast.researcher_a)
+    client = signed_in_client(app, cast.researcher_a)
     today = str(utcnow().date())
     report_id = requested_id(
         request_via_form(client, "workspace_activity", date_from=today, date_to=today)
     )
     fail_report(report_id, "Something went wrong.")
     db.session.commit()
-    down = signed_in(redis_down_app, cast.researcher_a)
+    down = signed_in_client(redis_down_app, cast.researcher_a)
     token = csrf_token_from(down, f"/reports/{report_id}")
     response = down.post(f"/reports/{report_id}/retry", data={"csrf_token": token})
     assert response.status_code == 303

@@ -13,8 +13,9 @@ from portal.jobs.worker import ThreadWorker, build_worker
 from portal.models import AuditLog
 from portal.models.base import utcnow
 from portal.services.reports.lifecycle import fail_report
-from tests.conftest import csrf_token_from
 from tests.factories import ReportFactory
+from tests.helpers.pages import csrf_token_from, text
+from tests.helpers.signin import signed_in_client
 from tests.reports.helpers import (
     audit_actions,
     counts,
@@ -22,8 +23,6 @@ from tests.reports.helpers import (
     request_via_form,
     requested_id,
     run_job,
-    signed_in,
-    text,
 )
 
 INLINE_STYLE = re.compile(r"\sstyle=", re.IGNORECASE)
@@ -34,13 +33,13 @@ def _queue(app) -> Queue:
 
 
 def test_the_kind_chooser_offers_what_the_role_may_run(cast, app):
-    page = text(signed_in(app, cast.admin).get("/reports/new"))
+    page = text(signed_in_client(app, cast.admin).get("/reports/new"))
     assert re.findall(r'data-kind="([a-z_]+)"', page) == [
         "access_review",
         "audit_summary",
         "workspace_activity",
     ]
-    page = text(signed_in(app, cast.researcher_a).get("/reports/new"))
+    page = text(signed_in_client(app, cast.researcher_a).get("/reports/new"))
     assert re.findall(r'data-kind="([a-z_]+)"', page) == ["workspace_activity"]
 
 
@@ -207,8 +206,8 @@ def test_the_list_pages_newest_first_with_filters_and_a_count(cast, client, sign
 
 
 def test_the_nav_links_to_reports_for_roles_that_generate_them(cast, app):
-    assert 'href="/reports"' in text(signed_in(app, cast.analyst).get("/"))
-    assert 'href="/reports"' not in text(signed_in(app, cast.viewer).get("/"))
+    assert 'href="/reports"' in text(signed_in_client(app, cast.analyst).get("/"))
+    assert 'href="/reports"' not in text(signed_in_client(app, cast.viewer).get("/"))
 
 
 def test_a_missing_csrf_token_is_refused(cast, client, sign_in):

@@ -21,15 +21,10 @@ from portal.models.base import utcnow
 from portal.services.audit.integrity import verify_chain
 from portal.services.reports.files import report_file
 from portal.services.reports.lifecycle import WORKER_STOPPED
-from tests.conftest import REDIS_URL, TEST_SETTINGS, csrf_token_from
-from tests.reports.helpers import (
-    audit_actions,
-    reload,
-    request_via_form,
-    requested_id,
-    signed_in,
-    text,
-)
+from tests.helpers.apps import REDIS_URL, TEST_SETTINGS
+from tests.helpers.pages import csrf_token_from, text
+from tests.helpers.signin import signed_in_client
+from tests.reports.helpers import audit_actions, reload, request_via_form, requested_id
 
 pytestmark = pytest.mark.committed
 
@@ -75,7 +70,7 @@ def _retry(client, report_id) -> None:
 
 def test_a_worker_process_builds_a_requested_report_end_to_end(app, cast, database_url):
     db.session.commit()
-    client = signed_in(app, cast.researcher_a)
+    client = signed_in_client(app, cast.researcher_a)
     today = str(utcnow().date())
     response = request_via_form(
         client, "workspace_activity", workspace=str(cast.ws_a.id), date_from=today, date_to=today
@@ -101,7 +96,7 @@ def test_a_worker_process_builds_a_requested_report_end_to_end(app, cast, databa
 
 def test_a_failed_job_shows_its_error_and_a_retry_succeeds(app, cast, database_url, test_kinds):
     db.session.commit()
-    client = signed_in(app, cast.researcher_a)
+    client = signed_in_client(app, cast.researcher_a)
     report_id = requested_id(request_via_form(client, "test_flaky"))
     _burst(app, database_url, TEST_WORKER_APP)
     failed = reload(report_id)
@@ -150,7 +145,7 @@ def test_a_killed_worker_leaves_a_report_that_is_failed_and_retried(
     app, cast, database_url, test_kinds, tmp_path
 ):
     db.session.commit()
-    client = signed_in(app, cast.researcher_a)
+    client = signed_in_client(app, cast.researcher_a)
     report_id = requested_id(request_via_form(client, "test_slow"))
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(

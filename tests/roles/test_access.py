@@ -7,8 +7,8 @@ import pytest
 from portal.extensions import db
 from portal.models import Role
 from portal.security.permissions import Permission
-from tests.conftest import csrf_token_from
-from tests.roles.conftest import audit_count, role_by_name, role_count
+from tests.helpers.pages import csrf_token_from
+from tests.roles.helpers import audit_count, role_by_name, role_count
 
 GET_PATHS = ["/roles", "/roles/new", "/roles/{id}", "/roles/{id}/delete"]
 POST_PATHS = ["/roles/new", "/roles/{id}", "/roles/{id}/delete"]
@@ -32,10 +32,9 @@ def _snapshot(role: Role) -> tuple:
 
 @pytest.mark.parametrize("role_name", ["PI", "Researcher", "Viewer", "Analyst"])
 def test_roles_without_roles_manage_get_403_everywhere(
-    client, sign_in, user_factory, make_role, role_name
+    client, signed_in_user, make_role, role_name
 ):
-    user_factory(email="someone@example.org", roles=[role_name], mfa=role_name == "PI")
-    sign_in("someone@example.org")
+    signed_in_user("someone@example.org", role_name)
     role = make_role("Lab Lead", ["models.view"])
     before = _snapshot(role)
     for path in GET_PATHS:
@@ -47,9 +46,7 @@ def test_roles_without_roles_manage_get_403_everywhere(
     assert _snapshot(role) == before
 
 
-def test_builtin_roles_are_also_off_limits_without_the_permission(client, sign_in, user_factory):
-    user_factory(email="viewer@example.org", roles=["Viewer"])
-    sign_in("viewer@example.org")
+def test_builtin_roles_are_also_off_limits_without_the_permission(client, viewer):
     admin_role = role_by_name("Admin")
     token = csrf_token_from(client, "/logout")
     response = client.post(

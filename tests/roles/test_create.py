@@ -9,8 +9,9 @@ import pytest
 
 from portal.models import Role
 from portal.security.permissions import ALL_PERMISSIONS
-from tests.conftest import csrf_token_from
-from tests.roles.conftest import audit_count, page_text, role_by_name, role_count
+from tests.helpers.pages import NUL_CHARACTER, csrf_token_from
+from tests.helpers.pages import text as page_text
+from tests.roles.helpers import audit_count, role_by_name, role_count
 
 AREAS = ["users", "roles", "workspaces", "models", "reports", "plugins", "audit", "system"]
 
@@ -101,7 +102,7 @@ def test_unknown_permission_values_are_a_form_error(client, admin, values):
         ("   ", "Enter a name for the role."),
         ("x", "A role name has 2 to 64 characters."),
         ("x" * 65, "A role name has 2 to 64 characters."),
-        ("Lab\x00Lead", "NUL character"),
+        ("Lab\x00Lead", NUL_CHARACTER),
         ("Lab<b>Lead", "Use letters A to Z, digits, spaces"),
         ("Lab.Lead", "Use letters A to Z, digits, spaces"),
         ("-Lead", "Use letters A to Z, digits, spaces"),

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Role, UserRole
-from tests.conftest import csrf_token_from
-from tests.roles.conftest import audit_count, page_text, role_by_name
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.pages import text as page_text
+from tests.roles.helpers import audit_count, role_by_name
 
 
 def _grants(role_id) -> int:

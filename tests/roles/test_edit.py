@@ -11,8 +11,10 @@ import pytest
 from portal.extensions import db
 from portal.models import Role
 from portal.security.permissions import ALL_PERMISSIONS
-from tests.conftest import csrf_token_from
-from tests.roles.conftest import audit_count, page_text, role_by_name
+from tests.helpers.pages import csrf_token_from
+from tests.helpers.pages import text as page_text
+from tests.helpers.signin import signed_in_client
+from tests.roles.helpers import audit_count, role_by_name
 
 BOX_RE = re.compile(r'<input[^>]*name="permissions"[^>]*>')
 
@@ -125,11 +127,11 @@ def test_saving_without_changes_records_nothing(client, admin, make_role, audit_
 
 
 def test_permission_change_is_in_force_on_the_next_request(
-    client, admin, user_factory, make_role, browser
+    app, client, admin, user_factory, make_role
 ):
     lead = user_factory(email="lead@example.org")
     role = make_role("Lab Lead", ["models.view"], holders=[lead])
-    lead_client = browser("lead@example.org")
+    lead_client = signed_in_client(app, lead)
     assert lead_client.get("/roles").status_code == 403
 
     assert _post_edit(client, role, permissions=["models.view", "roles.manage"]).status_code == 303

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import event
 
 from portal.extensions import db
-from tests.roles.conftest import error_detail, page_text
+from tests.helpers.lists import BAD_LINK, BAD_PAGING, BAD_PER_PAGE, next_cursor, refusal, walk_pages
+from tests.helpers.pages import PREV_LINK, link
+from tests.helpers.pages import text as page_text
 
 ROW_RE = re.compile(
     r'<tr data-role="([^"]+)">.*?data-permission-count>(\d+)<.*?data-holders>([\d,]+)<', re.S
 )
-NEXT_RE = re.compile(r'rel="next" href="([^"]+)"')
 
 
 def _rows(response) -> list[tuple[str, int, int]]:
@@ -103,42 +104,32 @@ def test_keyset_pages_walk_the_whole_list_both_ways(client, admin, user_factory,
         make_role(f"Team {n}", holders=[user_factory() for _ in range(n % 3)])
     everything = _rows(client.get("/roles", query_string={"sort": sort, "per_page": 200}))
     assert len(everything) == 10
-    seen, pages, url = [], [], f"/roles?sort={sort}&per_page=3"
-    while url:
-        response = client.get(html.unescape(url))
-        assert response.status_code == 200
-        pages.append(_rows(response))
-        seen += pages[-1]
-        match = NEXT_RE.search(page_text(response))
-        url = match.group(1) if match else None
-    assert seen == everything
+    responses = walk_pages(client, f"/roles?sort={sort}&per_page=3")
+    pages = [_rows(response) for response in responses]
+    assert [row for page in pages for row in page] == everything
     assert [len(p) for p in pages] == [3, 3, 3, 1]
     # "Previous" from the last page gives the third page back.
-    back = re.search(r'rel="prev" href="([^"]+)"', page_text(response)).group(1)
-    assert _rows(client.get(html.unescape(back))) == pages[2]
+    assert _rows(client.get(link(PREV_LINK, responses[-1]))) == pages[2]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         ({"sort": "holders; DROP TABLE roles"}, "Sort the roles by one of: name, holders."),
-        ({"per_page": "0"}, "Rows per page must be a number from 1 to 200."),
-        ({"per_page": "many"}, "Rows per page must be a number from 1 to 200."),
-        ({"after": "forged"}, "That page link is not valid"),
+        ({"per_page": "many"}, BAD_PER_PAGE),
+        ({"after": "forged"}, BAD_LINK),
         ({"q": "a\x00b"}, "Search by the start of a role name"),
         ({"q": "x" * 65}, "Search by the start of a role name"),
+        *BAD_PAGING,
     ],
 )
 def test_bad_query_arguments_are_a_400_with_a_message(client, admin, args, message):
-    response = client.get("/roles", query_string=args)
-    assert response.status_code == 400
-    assert message in html.unescape(error_detail(response))
+    assert message in refusal(client, "/roles", args)
 
 
 def test_cursor_from_the_other_order_is_refused(client, admin, make_role):
     for n in range(3):
         make_role(f"Group {n}")
-    page = page_text(client.get("/roles", query_string={"per_page": 2}))
-    cursor = re.search(r"after=([^&\"]+)", page).group(1)
-    response = client.get(f"/roles?sort=holders&per_page=2&after={cursor}")
-    assert response.status_code == 400
+    cursor = next_cursor(client, "/roles", {"per_page": 2})
+    query = {"sort": "holders", "per_page": 2, "after": cursor}
+    assert BAD_LINK in refusal(client, "/roles", query)

@@ -17,7 +17,7 @@ from portal.services.identity.roles import (
     roles_with_holder_counts,
     update_role,
 )
-from tests.roles.conftest import audit_count, role_by_name
+from tests.roles.helpers import audit_count, role_by_name
 
 
 def _edit(role: Role, **changes):

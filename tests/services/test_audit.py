@@ -12,8 +12,8 @@ from portal.extensions import db
 from portal.models import AuditHead, AuditLog
 from portal.services import audit
 from portal.services.audit.integrity import verify_chain
-from tests.conftest import csrf_token_from
 from tests.factories import UserFactory
+from tests.helpers.pages import csrf_token_from
 
 
 def _record_some(n: int = 5) -> list[AuditLog]:
@@ -53,13 +53,17 @@ def test_secrets_never_reach_details(app_ctx):
     assert row.details == {"nested": {}, "ok": 1}
 
 
+def _tamper(statement, **params):
+    """Run ``statement`` past the append-only trigger, as a superuser could."""
+    db.session.execute(text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"))
+    db.session.execute(text(statement), params)
+    db.session.expire_all()
+
+
 def test_verify_names_a_changed_row(app_ctx):
     rows = _record_some()
-    db.session.execute(text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"))
-    db.session.execute(
-        text("UPDATE audit_logs SET details = '{\"i\": 99}' WHERE id = :id"), {"id": rows[2].id}
-    )
-    db.session.expire_all()
+    changed = "UPDATE audit_logs SET details = '{\"i\": 99}' WHERE id = :id"
+    _tamper(changed, id=rows[2].id)
     result = verify_chain()
     assert not result.ok
     assert result.failed_seq == rows[2].seq
@@ -68,18 +72,14 @@ def test_verify_names_a_changed_row(app_ctx):
 
 def test_verify_names_a_gap_where_a_row_was_deleted(app_ctx):
     rows = _record_some()
-    db.session.execute(text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"))
-    db.session.execute(text("DELETE FROM audit_logs WHERE id = :id"), {"id": rows[1].id})
-    db.session.expire_all()
+    _tamper("DELETE FROM audit_logs WHERE id = :id", id=rows[1].id)
     result = verify_chain()
     assert not result.ok and result.failed_seq == rows[2].seq
 
 
 def test_verify_notices_the_newest_rows_removed(app_ctx):
     rows = _record_some()
-    db.session.execute(text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"))
-    db.session.execute(text("DELETE FROM audit_logs WHERE seq >= :s"), {"s": rows[3].seq})
-    db.session.expire_all()
+    _tamper("DELETE FROM audit_logs WHERE seq >= :s", s=rows[3].seq)
     result = verify_chain()
     assert not result.ok and "newest rows removed" in result.problem
 
@@ -109,12 +109,6 @@ def test_purge_setting_allows_delete_only(app_ctx):
     savepoint.rollback()
     deleted = db.session.execute(text("DELETE FROM audit_logs WHERE action = 'test.event'"))
     assert deleted.rowcount == 2
-
-
-def _tamper(statement, **params):
-    db.session.execute(text("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_append_only"))
-    db.session.execute(text(statement), params)
-    db.session.expire_all()
 
 
 def test_verify_names_swapped_rows(app_ctx):

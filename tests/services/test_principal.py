@@ -57,23 +57,19 @@ def _snapshot(user_id):
     return cache.get(snapshot_key(user_id))
 
 
-def test_a_signed_in_request_reads_the_user_from_the_snapshot(
-    app, client, sign_in, app_ctx, redis_client
-):
-    user = UserFactory(email="boss@example.org", roles=["Admin"], mfa=True)
-    sign_in("boss@example.org")
+def test_a_signed_in_request_reads_the_user_from_the_snapshot(client, admin, redis_client):
+    user = admin
     assert client.get("/").status_code == 200
     assert _snapshot(user.id) is not None
     assert 0 < redis_client.ttl(PREFIX + snapshot_key(user.id)) <= SNAPSHOT_TTL
     with statements() as sent:
         page = client.get("/")
-    assert page.status_code == 200 and "boss@example.org" in page.get_data(as_text=True)
+    assert page.status_code == 200 and admin.email in page.get_data(as_text=True)
     assert not [s for s in sent if "FROM users" in s or "FROM roles" in s], sent
 
 
-def test_the_snapshot_holds_no_secret(app, client, sign_in, app_ctx, redis_client):
-    user = UserFactory(email="boss@example.org", roles=["Admin"], mfa=True)
-    sign_in("boss@example.org")
+def test_the_snapshot_holds_no_secret(client, admin, redis_client):
+    user = admin
     client.get("/")
     raw = redis_client.get(PREFIX + snapshot_key(user.id))
     snapshot = _snapshot(user.id)
@@ -136,20 +132,16 @@ def test_a_role_change_makes_every_snapshot_stale(app, redis_client):
     assert after is not None and after != before
 
 
-def test_the_next_request_sees_a_role_revoked_in_between(client, sign_in, app_ctx):
-    user = UserFactory(email="r@example.org", roles=["Researcher"])
-    sign_in("r@example.org")
+def test_the_next_request_sees_a_role_revoked_in_between(client, researcher):
     assert client.get("/models").status_code == 200
-    db.session.delete(user.role_links[0])
+    db.session.delete(researcher.role_links[0])
     db.session.flush()
     assert client.get("/models").status_code == 403
 
 
-def test_a_bulk_statement_on_roles_makes_every_snapshot_stale(client, sign_in, app_ctx):
-    user = UserFactory(email="r@example.org", roles=["Researcher"])
-    sign_in("r@example.org")
+def test_a_bulk_statement_on_roles_makes_every_snapshot_stale(client, researcher):
     assert client.get("/models").status_code == 200
-    db.session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+    db.session.execute(delete(UserRole).where(UserRole.user_id == researcher.id))
     assert client.get("/models").status_code == 403
 
 

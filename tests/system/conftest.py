@@ -1,23 +1,13 @@
-"""Fixtures of the /system tests: a signed-in Admin and a spare Redis client."""
+"""Fixtures of the /system tests: spare Redis clients, one up and one down."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 import redis as redis_lib
 
-from portal.models import User
-from tests.conftest import REDIS_URL
-
-
-@pytest.fixture
-def admin(sign_in: Callable[..., Any], user_factory: Any) -> User:
-    """An Admin (MFA enrolled), signed in with the test client."""
-    user = user_factory(email="admin@example.org", name="Ada Admin", roles=["Admin"], mfa=True)
-    assert sign_in(user.email).status_code == 303
-    return user
+from tests.helpers.apps import REDIS_URL
 
 
 @pytest.fixture

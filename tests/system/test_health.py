@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from portal import create_app
 from portal.extensions import db
-from tests.conftest import TEST_SETTINGS
+from tests.helpers.apps import DEAD_REDIS_URL, portal_app
 
 
 def test_healthz(client):
@@ -35,15 +34,7 @@ def test_readyz_when_schema_is_behind(client, app_ctx):
 
 @pytest.mark.committed
 def test_readyz_when_redis_is_down(database_url):
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": database_url.replace(
-                "postgresql://", "postgresql+psycopg://"
-            ),
-            "REDIS_URL": "redis://127.0.0.1:1/0",
-        }
-    )
+    app = portal_app(database_url, DEAD_REDIS_URL)
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     checks = response.get_json()["checks"]

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from rq import SimpleWorker, Worker
 
-from portal import create_app
 from portal.cache import NAMESPACE_TTLS
 from portal.extensions import QUEUES_EXTENSION, db
 from portal.services.system.health import migration_heads
 from tests import factories
-from tests.conftest import TEST_SETTINGS, csrf_token_from
-from tests.users.helpers import sign_in_with, text
+from tests.helpers.apps import DEAD_REDIS_URL, TEST_SETTINGS, portal_app
+from tests.helpers.pages import csrf_token_from, text
+from tests.helpers.signin import signed_in_client
 
 DB_PASSWORD = "s3cret-db-pass-do-not-show"
 
@@ -91,20 +91,11 @@ def test_development_secrets_are_named_as_such(client, admin, app, monkeypatch):
 
 @pytest.mark.committed
 def test_system_page_renders_with_redis_down(database_url):
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": database_url.replace(
-                "postgresql://", "postgresql+psycopg://"
-            ),
-            "REDIS_URL": "redis://127.0.0.1:1/0",
-        }
-    )
+    app = portal_app(database_url, DEAD_REDIS_URL)
     with app.app_context():
         factories.UserFactory(email="down-admin@example.org", roles=["Admin"], mfa=True)
         db.session.commit()
-    client = app.test_client()
-    assert sign_in_with(app, client, "down-admin@example.org").status_code == 303
+    client = signed_in_client(app, "down-admin@example.org")
     response = client.get("/system")
     assert response.status_code == 200
     page = text(response)
@@ -185,10 +176,9 @@ def test_unknown_namespace_is_404(client, admin, redis_client):
 
 
 @pytest.mark.parametrize("role", ["PI", "Researcher", "Viewer"])
-def test_non_admins_get_403(client, sign_in, user_factory, redis_client, audit_rows, role):
+def test_non_admins_get_403(client, signed_in_user, redis_client, audit_rows, role):
     seed(redis_client)
-    user_factory(email="someone@example.org", roles=[role], mfa=True)
-    assert sign_in("someone@example.org").status_code == 303
+    signed_in_user("someone@example.org", role, mfa=True)
     for path in ("/system", "/system/cache", "/system/cache/genes/flush"):
         assert client.get(path).status_code == 403
     token = csrf_token_from(client, "/logout")
@@ -211,20 +201,12 @@ def test_nav_links_to_system_for_admins(client, admin):
 
 @pytest.mark.committed  # the app's own session: not the one bound to the test's transaction
 def test_system_pages_in_embedded_mode(tmp_path):
-    app = create_app(
-        {
-            **TEST_SETTINGS,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.db'}",
-            "REDIS_URL": "memory://",
-            "PORTAL_INSTANCE_DIR": str(tmp_path),
-        }
-    )
+    app = portal_app(f"sqlite:///{tmp_path / 'portal.db'}", PORTAL_INSTANCE_DIR=str(tmp_path))
     with app.app_context():
         upgrade()
         factories.UserFactory(email="embedded@example.org", roles=["Admin"], mfa=True)
         db.session.commit()
-    client = app.test_client()
-    assert sign_in_with(app, client, "embedded@example.org").status_code == 303
+    client = signed_in_client(app, "embedded@example.org")
     page = text(client.get("/system"))
     assert "data-redis-mode>embedded (in-process stand-in)<" in page
     assert "data-db-version>SQLite " in page and "data-migrations>at head<" in page

@@ -9,18 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.extensions import db
-from portal.models import AuditLog, PasswordToken, Role, User, UserRole, UserSession
+from portal.models import PasswordToken, Role, User, UserSession
 from portal.models.base import utcnow
-from tests.conftest import PASSWORD, csrf_token_from, next_totp_code
+from tests.helpers.pages import text
+from tests.helpers.records import row_count
 
 USER_ROW = re.compile(r'data-user-row="([^"]+)"')
-NEXT_LINK = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')
-PREV_LINK = re.compile(r'<a class="page-link" rel="prev" href="([^"]+)"')
-ERROR_DETAIL = re.compile(r"<p data-error-detail>([^<]*)</p>")
 STATE_COLUMNS = (
     "email",
     "name",
@@ -36,34 +32,9 @@ STATE_COLUMNS = (
 )
 
 
-def text(response: Any) -> str:
-    """The response body as text."""
-    return response.get_data(as_text=True)
-
-
 def listed_emails(response: Any) -> list[str]:
     """The emails of the rows on a list page, in order."""
     return [html.unescape(e) for e in USER_ROW.findall(text(response))]
-
-
-def link(pattern: re.Pattern[str], response: Any) -> str | None:
-    """The (unescaped) href that ``pattern`` finds on the page, if any."""
-    match = pattern.search(text(response))
-    return html.unescape(match.group(1)) if match else None
-
-
-def error_detail(response: Any) -> str:
-    """The explanation a 400 page gives."""
-    match = ERROR_DETAIL.search(text(response))
-    assert match, text(response)[:2000]
-    return html.unescape(match.group(1))
-
-
-def add_role(user: User, role: Role) -> None:
-    """Give ``user`` a role directly in the test's session."""
-    db.session.add(UserRole(user_id=user.id, role_id=role.id))
-    db.session.flush()
-    db.session.expire(user, ["roles", "role_links"])
 
 
 def role_id(name: str) -> uuid.UUID:
@@ -110,24 +81,6 @@ def user_state(user_id: uuid.UUID) -> dict[str, Any]:
     return state
 
 
-def audit_count() -> int:
-    """How many audit rows exist."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog))
-
-
 def user_count() -> int:
     """How many users exist."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(User))
-
-
-def sign_in_with(app: Flask, client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
-    """Sign in on another browser (client): the password, then the MFA code if asked."""
-    token = csrf_token_from(client, "/login")
-    response = client.post(
-        "/login", data={"csrf_token": token, "email": email, "password": password}
-    )
-    if response.status_code == 303 and response.headers["Location"].startswith("/mfa"):
-        token = csrf_token_from(client, "/mfa")
-        code = next_totp_code(app, email)
-        response = client.post("/mfa", data={"csrf_token": token, "code": code})
-    return response
+    return row_count(User)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from portal.security.permissions import Permission
-from tests.conftest import csrf_token_from
-from tests.users.helpers import audit_count, role_id, text, user_count, user_state
+from tests.helpers.access import assert_access_declared
+from tests.helpers.pages import get_or_post, text
+from tests.helpers.records import audit_count
+from tests.users.helpers import role_id, user_count, user_state
 
 # (method, path template) of every route that changes something or asks to.
 MANAGE_ROUTES = [
@@ -43,20 +45,15 @@ def target(user_factory):
 def test_a_pi_may_not_manage(client, pi, target, method, path):
     url = path.format(id=target.id, viewer=role_id("Viewer"))
     before, events, users = user_state(target.id), audit_count(), user_count()
-    if method == "GET":
-        response = client.get(url)
-    else:
-        token = csrf_token_from(client, "/logout")
-        data = {
-            "csrf_token": token,
-            "confirmation": target.email,
-            "name": "Hacked",
-            "email": "hacked@example.org",
-            "version": "1",
-            "credential": "password",
-            "role_id": str(role_id("Admin")),
-        }
-        response = client.post(url, data=data)
+    data = {
+        "confirmation": target.email,
+        "name": "Hacked",
+        "email": "hacked@example.org",
+        "version": "1",
+        "credential": "password",
+        "role_id": str(role_id("Admin")),
+    }
+    response = get_or_post(client, method, url, data)
     assert response.status_code == 403
     assert user_state(target.id) == before
     assert audit_count() == events and user_count() == users
@@ -74,9 +71,8 @@ def test_a_pi_may_view_without_manage_buttons(client, pi, target):
 
 
 @pytest.mark.parametrize("role", ["Researcher", "Analyst", "Viewer"])
-def test_roles_without_users_view_get_403(client, sign_in, user_factory, target, role):
-    user_factory(email="someone@example.org", roles=[role])
-    assert sign_in("someone@example.org").status_code == 303
+def test_roles_without_users_view_get_403(client, signed_in_user, target, role):
+    signed_in_user("someone@example.org", role)
     assert client.get("/users").status_code == 403
     assert client.get(f"/users/{target.id}").status_code == 403
     assert client.get("/users/new").status_code == 403
@@ -92,9 +88,7 @@ def test_anonymous_is_sent_to_sign_in(client, target, path):
 
 
 def test_every_users_view_declares_its_permission(app):
-    views = {e: v for e, v in app.view_functions.items() if e.startswith("users.")}
-    assert len(views) == 12
-    for endpoint, view in views.items():
-        read_only = endpoint in {"users.index", "users.detail"}
-        expected = Permission.USERS_VIEW if read_only else Permission.USERS_MANAGE
-        assert view.required_access is expected, endpoint
+    read_only = dict.fromkeys(("users.index", "users.detail"), Permission.USERS_VIEW)
+    assert_access_declared(
+        app, "users", count=12, default=Permission.USERS_MANAGE, exceptions=read_only
+    )

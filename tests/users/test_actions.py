@@ -14,26 +14,16 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import PasswordToken, RecoveryCode, User
 from portal.models.base import utcnow
-from tests.conftest import csrf_token_from
-from tests.users.helpers import (
-    audit_count,
-    live_session_ids,
-    make_session,
-    sign_in_with,
-    text,
-    user_state,
-)
+from tests.helpers.pages import csrf_token_from, flashes_after, post_form, text
+from tests.helpers.records import audit_count
+from tests.helpers.signin import signed_in_client
+from tests.users.helpers import live_session_ids, make_session, user_state
 
 ACTIONS = ("deactivate", "reactivate", "unlock", "reset-mfa", "revoke-sessions", "password-link")
 
 
 def _post(client, path, **data):
-    return client.post(path, data={"csrf_token": csrf_token_from(client, path), **data})
-
-
-def _flashes(client, response):
-    assert response.status_code == 303
-    return text(client.get(response.headers["Location"]))
+    return post_form(client, path, data)
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -53,8 +43,7 @@ def test_deactivate_needs_the_typed_email_and_ends_sessions(
     app, client, admin, user_factory, audit_rows
 ):
     target = user_factory(email="leaver@example.org", roles=["Researcher"])
-    other_browser = app.test_client()
-    assert sign_in_with(app, other_browser, "leaver@example.org").status_code == 303
+    other_browser = signed_in_client(app, target)
     assert other_browser.get("/").status_code == 200
     path = f"/users/{target.id}/deactivate"
     assert 'name="confirmation"' in text(client.get(path))
@@ -66,7 +55,7 @@ def test_deactivate_needs_the_typed_email_and_ends_sessions(
     assert user_state(target.id) == before
 
     response = _post(client, path, confirmation="Leaver@Example.org")
-    assert "leaver@example.org was deactivated" in _flashes(client, response)
+    assert "leaver@example.org was deactivated" in flashes_after(client, response)
     assert db.session.get(User, target.id).is_active is False
     assert live_session_ids(target.id) == set()
     [row] = audit_rows(action="user.deactivated", target_id=str(target.id))
@@ -81,7 +70,7 @@ def test_an_admin_cannot_deactivate_themselves(client, admin, user_factory, audi
     user_factory(email="admin2@example.org", roles=["Admin"], mfa=True)
     before = user_state(admin.id)
     response = _post(client, f"/users/{admin.id}/deactivate", confirmation=admin.email)
-    assert "You cannot deactivate your own account." in _flashes(client, response)
+    assert "You cannot deactivate your own account." in flashes_after(client, response)
     assert user_state(admin.id) == before
     assert audit_rows(action="user.deactivated") == []
 
@@ -89,16 +78,9 @@ def test_an_admin_cannot_deactivate_themselves(client, admin, user_factory, audi
 def test_reactivate(client, admin, user_factory, audit_rows):
     target = user_factory(email="back@example.org", is_active=False)
     response = _post(client, f"/users/{target.id}/reactivate")
-    assert "back@example.org was reactivated." in _flashes(client, response)
+    assert "back@example.org was reactivated." in flashes_after(client, response)
     assert db.session.get(User, target.id).is_active is True
     assert audit_rows(action="user.reactivated", target_id=str(target.id))
-
-
-def test_reactivating_an_active_user_is_refused(client, admin, user_factory, audit_rows):
-    target = user_factory(email="here@example.org")
-    response = _post(client, f"/users/{target.id}/reactivate")
-    assert "here@example.org is already active." in _flashes(client, response)
-    assert audit_rows(action="user.reactivated") == []
 
 
 def test_unlock_clears_lockout_and_counters(client, admin, user_factory, audit_rows):
@@ -107,7 +89,7 @@ def test_unlock_clears_lockout_and_counters(client, admin, user_factory, audit_r
         email="locked@example.org", locked_until=until, failed_login_count=12, lockout_count=2
     )
     response = _post(client, f"/users/{target.id}/unlock")
-    assert "locked@example.org was unlocked." in _flashes(client, response)
+    assert "locked@example.org was unlocked." in flashes_after(client, response)
     user = db.session.get(User, target.id)
     assert (user.locked_until, user.failed_login_count, user.lockout_count) == (None, 0, 0)
     [row] = audit_rows(action="user.unlocked", target_id=str(target.id))
@@ -119,20 +101,13 @@ def test_unlock_clears_lockout_and_counters(client, admin, user_factory, audit_r
     }
 
 
-def test_unlocking_an_unlocked_user_is_refused(client, admin, user_factory, audit_rows):
-    target = user_factory(email="free@example.org")
-    response = _post(client, f"/users/{target.id}/unlock")
-    assert "free@example.org is not locked" in _flashes(client, response)
-    assert audit_rows(action="user.unlocked") == []
-
-
 def test_reset_mfa_clears_it_and_ends_sessions(client, admin, user_factory, audit_rows):
     target = user_factory(email="lost@example.org", roles=["PI"], mfa=True)
     db.session.add(RecoveryCode(user_id=target.id, code_hash="x" * 64))
     make_session(target)
     db.session.flush()
     response = _post(client, f"/users/{target.id}/reset-mfa")
-    assert "The MFA of lost@example.org was reset." in _flashes(client, response)
+    assert "The MFA of lost@example.org was reset." in flashes_after(client, response)
     user = db.session.get(User, target.id)
     assert user.mfa_enrolled_at is None and user.mfa_secret_encrypted is None
     codes = sa.select(sa.func.count()).where(RecoveryCode.user_id == target.id)
@@ -144,18 +119,46 @@ def test_reset_mfa_clears_it_and_ends_sessions(client, admin, user_factory, audi
     assert ended.details["reason"] == "MFA reset"
 
 
-def test_reset_mfa_of_someone_not_enrolled_is_refused(client, admin, user_factory, audit_rows):
-    target = user_factory(email="nomfa@example.org")
-    response = _post(client, f"/users/{target.id}/reset-mfa")
-    assert "nomfa@example.org has no MFA to reset." in _flashes(client, response)
-    assert audit_rows(action="auth.mfa.reset") == []
+@pytest.mark.parametrize(
+    ("action", "email", "message", "audited"),
+    [
+        pytest.param(
+            "reactivate",
+            "here@example.org",
+            "here@example.org is already active.",
+            "user.reactivated",
+            id="reactivating-an-active-user",
+        ),
+        pytest.param(
+            "unlock",
+            "free@example.org",
+            "free@example.org is not locked",
+            "user.unlocked",
+            id="unlocking-an-unlocked-user",
+        ),
+        pytest.param(
+            "reset-mfa",
+            "nomfa@example.org",
+            "nomfa@example.org has no MFA to reset.",
+            "auth.mfa.reset",
+            id="resetting-the-mfa-of-someone-not-enrolled",
+        ),
+    ],
+)
+def test_an_action_with_nothing_to_do_is_refused(
+    client, admin, user_factory, audit_rows, action, email, message, audited
+):
+    target = user_factory(email=email)
+    response = _post(client, f"/users/{target.id}/{action}")
+    assert message in flashes_after(client, response)
+    assert audit_rows(action=audited) == []
 
 
 def test_own_mfa_is_not_reset_here(client, admin, user_factory):
     user_factory(email="admin2@example.org", roles=["Admin"], mfa=True)
     before = user_state(admin.id)
     response = _post(client, f"/users/{admin.id}/reset-mfa")
-    assert "Manage your own MFA from your account page." in _flashes(client, response)
+    assert "Manage your own MFA from your account page." in flashes_after(client, response)
     assert user_state(admin.id) == before
 
 
@@ -165,7 +168,7 @@ def test_revoke_sessions(client, admin, user_factory, audit_rows):
     make_session(target)
     kept_elsewhere = make_session(admin)
     response = _post(client, f"/users/{target.id}/revoke-sessions")
-    assert "The sessions of many@example.org were ended." in _flashes(client, response)
+    assert "The sessions of many@example.org were ended." in flashes_after(client, response)
     assert live_session_ids(target.id) == set()
     assert kept_elsewhere.id in live_session_ids(admin.id)
     [row] = audit_rows(action="session.revoked_all", target_id=str(target.id))
@@ -198,7 +201,7 @@ def test_password_link_is_shown_once_and_stored_hashed(client, admin, user_facto
 def test_password_link_for_a_deactivated_user_is_refused(client, admin, user_factory):
     target = user_factory(email="off@example.org", is_active=False)
     response = _post(client, f"/users/{target.id}/password-link")
-    assert "reactivate the account first" in _flashes(client, response)
+    assert "reactivate the account first" in flashes_after(client, response)
     assert user_state(target.id)["password_tokens"] == 0
 
 

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import PasswordToken, User
 from portal.services.signin.sign_in import find_user_by_email
-from tests.conftest import csrf_token_from
-from tests.users.helpers import audit_count, role_id, sign_in_with, text, user_count
+from tests.helpers.pages import NUL_CHARACTER, csrf_token_from, text
+from tests.helpers.records import audit_count
+from tests.helpers.signin import sign_in_with
+from tests.users.helpers import role_id, user_count
 
 ONE_TIME_PASSWORD = re.compile(r"<code data-one-time-password>([^<]+)</code>")
 PASSWORD_LINK = re.compile(r"<code data-password-link>([^<]+)</code>")
@@ -107,11 +109,11 @@ def test_duplicate_email_is_a_form_error(client, admin, user_factory):
     [
         ({"name": ""}, "Enter a name."),
         ({"name": "n" * 201}, "Field cannot be longer than 200 characters."),
-        ({"name": "Ni\x00na"}, "NUL character"),
+        ({"name": "Ni\x00na"}, NUL_CHARACTER),
         ({"email": ""}, "Enter an email address."),
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"email": "a" * 250 + "@example.org"}, "Field cannot be longer than 254 characters."),
-        ({"email": "nina\x00@example.org"}, "NUL character"),
+        ({"email": "nina\x00@example.org"}, NUL_CHARACTER),
         ({"roles": ["not-a-uuid"]}, "Choose listed roles."),
         ({"roles": ["00000000-0000-0000-0000-000000000000"]}, "Choose listed roles."),
         ({"roles": ["x" * 100_001]}, "too long"),

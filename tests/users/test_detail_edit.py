@@ -12,10 +12,9 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
 from portal.services import audit
-from tests.conftest import csrf_token_from
-from tests.users.helpers import audit_count, make_session, text, user_state
-
-VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
+from tests.helpers.pages import NUL_CHARACTER, VERSION, conflict_page, csrf_token_from, text
+from tests.helpers.records import audit_count
+from tests.users.helpers import make_session, user_state
 
 
 def test_detail_shows_roles_mfa_lockout_sessions_and_sign_in(client, admin, user_factory):
@@ -150,10 +149,7 @@ def test_edit_conflict_when_someone_else_changed_the_user(client, admin, user_fa
         f"/users/{target.id}/edit",
         data={"csrf_token": token, "version": old_version, "name": "Mine", "email": "m@ex.org"},
     )
-    assert response.status_code == 409
-    page = text(response)
-    assert "Someone else changed this user while you were editing. Nothing was saved" in page
-    assert '<dd class="col-sm-10" data-current-name>Changed elsewhere</dd>' in page
+    page = conflict_page(response, "user", "Changed elsewhere")
     assert user_state(target.id) == before
     assert audit_rows(action="user.updated") == []
 
@@ -183,12 +179,12 @@ def test_edit_to_a_taken_email_is_a_form_error(client, admin, user_factory):
         ({"version": "abc"}, "Not a valid integer value."),
         ({"version": ""}, "The form is missing its version; reload the page."),
         ({"version": None}, "The form is missing its version; reload the page."),
-        ({"version": "1\x00"}, "NUL character"),
+        ({"version": "1\x00"}, NUL_CHARACTER),
         ({"name": ""}, "Enter a name."),
         ({"name": "n" * 201}, "Field cannot be longer than 200 characters."),
-        ({"name": "a\x00b"}, "NUL character"),
+        ({"name": "a\x00b"}, NUL_CHARACTER),
         ({"email": "nope"}, "Enter a valid email address."),
-        ({"email": "a@b.org\x00"}, "NUL character"),
+        ({"email": "a@b.org\x00"}, NUL_CHARACTER),
         ({"email": "e" * 100_001}, "too long"),
     ],
 )

@@ -12,7 +12,9 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
 from tests.factories import PASSWORD_HASH, UserFactory
-from tests.users.helpers import NEXT_LINK, PREV_LINK, error_detail, link, listed_emails, text
+from tests.helpers.lists import BAD_PAGING, keyset_order, next_cursor, refusal, walk_pages
+from tests.helpers.pages import NEXT_LINK, NUL_CHARACTER, PREV_LINK, error_detail, link, text
+from tests.users.helpers import listed_emails
 
 
 def _db_order(*order_by: sa.ColumnElement, where: sa.ColumnElement | None = None) -> list[str]:
@@ -38,23 +40,16 @@ def test_walking_next_and_previous_pages(client, admin):
     expected = _db_order(User.email, User.id, where=User.email.like("user%"))
     assert len(expected) == 60
 
-    response = client.get("/users", query_string={"q": "user", "per_page": 25})
-    assert "60 users" in text(response)
-    assert link(PREV_LINK, response) is None
-    pages = [listed_emails(response)]
-    next_url = link(NEXT_LINK, response)
-    while next_url:
-        # Filters and page size stay in the links.
-        assert "q=user" in next_url and "per_page=25" in next_url
-        response = client.get(next_url)
-        assert response.status_code == 200
-        pages.append(listed_emails(response))
-        next_url = link(NEXT_LINK, response)
+    # Filters and page size stay in the links.
+    responses = walk_pages(client, "/users?q=user&per_page=25", keeps=("q=user", "per_page=25"))
+    assert "60 users" in text(responses[0])
+    assert link(PREV_LINK, responses[0]) is None
+    pages = [listed_emails(response) for response in responses]
     assert [len(p) for p in pages] == [25, 25, 10]
     assert [email for p in pages for email in p] == expected
 
     # And back again from the last page.
-    back = client.get(link(PREV_LINK, response))
+    back = client.get(link(PREV_LINK, responses[-1]))
     assert listed_emails(back) == pages[1]
     first = client.get(link(PREV_LINK, back))
     assert listed_emails(first) == pages[0]
@@ -70,19 +65,10 @@ def test_sort_orders_across_pages(client, admin, sort, order):
     for i in range(12):
         UserFactory(name=f"Name {(i * 7) % 12:02d}", created_at=base + timedelta(hours=i))
     column = {"email": User.email, "name": User.name, "created": User.created_at}[sort]
-    if order == "desc":
-        expected = _db_order(column.desc(), User.id.desc())
-    else:
-        expected = _db_order(column.asc(), User.id.asc())
+    expected = _db_order(*keyset_order(column, User.id, order))
 
-    seen: list[str] = []
-    url: str | None = f"/users?sort={sort}&order={order}&per_page=5"
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200
-        seen += listed_emails(response)
-        url = link(NEXT_LINK, response)
-    assert seen == expected
+    responses = walk_pages(client, f"/users?sort={sort}&order={order}&per_page=5")
+    assert [email for response in responses for email in listed_emails(response)] == expected
 
 
 def test_sort_by_last_sign_in_puts_never_first(client, admin, user_factory):
@@ -205,36 +191,26 @@ def test_count_is_capped(client, admin, app_ctx):
         ({"no_sign_in_since": "2024-02-30"}, "No sign-in since: Give the date as YYYY-MM-DD."),
         ({"no_sign_in_since": "yesterday"}, "No sign-in since: Give the date as YYYY-MM-DD."),
         ({"q": "x" * 201}, "Search for at most 200 characters."),
-        ({"q": "a\x00b"}, "NUL character"),
+        ({"q": "a\x00b"}, NUL_CHARACTER),
         ({"role": "Wizard"}, "Role: No such role."),
         ({"role": "admin"}, "Role: No such role."),
         ({"role": "Admin\x00"}, "Role:"),
         ({"status": "maybe"}, "Status: Not a valid choice."),
         ({"locked": "1"}, "Locked: Not a valid choice."),
         ({"mfa": "true"}, "MFA: Not a valid choice."),
-        ({"after": "not-a-cursor"}, "That page link is not valid"),
-        ({"before": "x" * 2000}, "That page link is not valid"),
-        ({"after": "a\x00b"}, "That page link is not valid"),
-        ({"after": "a", "before": "b"}, "Give either 'after' or 'before', not both."),
-        ({"per_page": "0"}, "Rows per page must be a number from 1 to 200."),
-        ({"per_page": "abc"}, "Rows per page must be a number from 1 to 200."),
-        ({"per_page": "100000"}, "Rows per page must be a number from 1 to 200."),
+        *BAD_PAGING,
     ],
 )
 def test_bad_query_arguments_are_a_400_with_a_reason(client, admin, args, message):
-    response = client.get("/users", query_string=args)
-    assert response.status_code == 400
-    assert message in error_detail(response)
+    assert message in refusal(client, "/users", args)
 
 
 def test_a_cursor_from_another_order_is_refused(client, admin):
     UserFactory.create_batch(3)
-    by_email = client.get("/users", query_string={"per_page": 2})
-    cursor = link(NEXT_LINK, by_email).split("after=")[1].split("&")[0]
+    cursor = next_cursor(client, "/users", {"per_page": 2})
     for other in ({"sort": "name"}, {"order": "desc"}):
-        response = client.get("/users", query_string={"after": cursor, "per_page": 2, **other})
-        assert response.status_code == 400
-        assert "That page link is not valid" in error_detail(response)
+        query = {"after": cursor, "per_page": 2, **other}
+        assert "That page link is not valid" in refusal(client, "/users", query)
 
 
 def test_unknown_arguments_are_ignored(client, admin):

@@ -8,17 +8,13 @@ import pytest
 
 from portal.extensions import db
 from portal.models import User
-from tests.conftest import csrf_token_from
-from tests.users.helpers import audit_count, role_id, text, user_state
+from tests.helpers.pages import NUL_CHARACTER, flashes_after, post_form, text
+from tests.helpers.records import audit_count
+from tests.users.helpers import role_id, user_state
 
 
 def _post(client, path, **data):
-    return client.post(path, data={"csrf_token": csrf_token_from(client, "/users/new"), **data})
-
-
-def _flashes(client, response):
-    assert response.status_code == 303, text(response)[:2000]
-    return text(client.get(response.headers["Location"]))
+    return post_form(client, path, data, token_from="/users/new")
 
 
 def _roles(user_id):
@@ -36,7 +32,7 @@ def test_detail_offers_only_roles_not_held(client, admin, user_factory):
 def test_grant_role(client, admin, user_factory, audit_rows):
     target = user_factory(email="r@example.org", roles=["Viewer"])
     response = _post(client, f"/users/{target.id}/roles", role_id=role_id("Analyst"))
-    assert "r@example.org now holds the Analyst role." in _flashes(client, response)
+    assert "r@example.org now holds the Analyst role." in flashes_after(client, response)
     assert _roles(target.id) == ["Analyst", "Viewer"]
     [row] = audit_rows(action="user.role.granted", target_id=str(target.id))
     assert row.details["role"] == "Analyst" and row.actor_id == admin.id
@@ -45,7 +41,7 @@ def test_grant_role(client, admin, user_factory, audit_rows):
 def test_granting_a_held_role_is_refused(client, admin, user_factory, audit_rows):
     target = user_factory(email="r@example.org", roles=["Viewer"])
     response = _post(client, f"/users/{target.id}/roles", role_id=role_id("Viewer"))
-    assert "r@example.org already holds the Viewer role." in _flashes(client, response)
+    assert "r@example.org already holds the Viewer role." in flashes_after(client, response)
     assert audit_rows(action="user.role.granted") == []
 
 
@@ -65,7 +61,7 @@ def test_revoke_role_after_confirmation(client, admin, user_factory, audit_rows)
     assert "Revoke Viewer from r@example.org" in page
     assert _roles(target.id) == ["Analyst", "Viewer"]
     response = _post(client, path)
-    assert "r@example.org no longer holds the Viewer role." in _flashes(client, response)
+    assert "r@example.org no longer holds the Viewer role." in flashes_after(client, response)
     assert _roles(target.id) == ["Analyst"]
     [row] = audit_rows(action="user.role.revoked", target_id=str(target.id))
     assert row.details["role"] == "Viewer"
@@ -102,7 +98,7 @@ def test_role_ids_of_another_user_do_not_leak(client, admin, user_factory):
         ({"role_id": str(uuid.uuid4())}, "Choose a role from the list."),
         ({"role_id": "not-a-uuid"}, "Choose a role from the list."),
         ({"role_id": ""}, "Choose a role from the list."),
-        ({"role_id": "x\x00"}, "NUL character"),
+        ({"role_id": "x\x00"}, NUL_CHARACTER),
         ({"role_id": "r" * 100_001}, "too long"),
         ({"role_id": "ROLE:Analyst", "action": "delete"}, "Grant or revoke."),
     ],
@@ -143,7 +139,7 @@ def test_the_last_active_admin_is_protected(
     path = path.format(admin_role=role_id("Admin"))
     before, events = user_state(only_admin.id), audit_count()
     response = _post(client, f"/users/{only_admin.id}/{path}", **data)
-    page = _flashes(client, response)
+    page = flashes_after(client, response)
     assert message in page and "alert-danger" in page
     assert user_state(only_admin.id) == before and audit_count() == events
 
@@ -151,7 +147,7 @@ def test_the_last_active_admin_is_protected(
 def test_the_last_admin_cannot_demote_themselves(client, admin):
     before = user_state(admin.id)
     response = _post(client, f"/users/{admin.id}/roles/{role_id('Admin')}/revoke")
-    assert "cannot lose the Admin role" in _flashes(client, response)
+    assert "cannot lose the Admin role" in flashes_after(client, response)
     assert user_state(admin.id) == before
 
 
@@ -160,16 +156,16 @@ def test_with_two_admins_one_can_be_demoted_and_deactivated(
 ):
     second = user_factory(email="second@example.org", roles=["Admin"], mfa=True)
     response = _post(client, f"/users/{second.id}/roles/{role_id('Admin')}/revoke")
-    assert "no longer holds the Admin role" in _flashes(client, response)
+    assert "no longer holds the Admin role" in flashes_after(client, response)
     assert _roles(second.id) == []
     # Now only_admin is the last one again.
     response = _post(client, f"/users/{only_admin.id}/deactivate", confirmation=only_admin.email)
-    assert "cannot be deactivated" in _flashes(client, response)
+    assert "cannot be deactivated" in flashes_after(client, response)
     assert db.session.get(User, only_admin.id).is_active is True
 
 
 def test_a_deactivated_admin_does_not_count(client, manager, only_admin, user_factory):
     user_factory(email="dormant@example.org", roles=["Admin"], mfa=True, is_active=False)
     response = _post(client, f"/users/{only_admin.id}/reset-mfa")
-    assert "cannot be stripped of MFA" in _flashes(client, response)
+    assert "cannot be stripped of MFA" in flashes_after(client, response)
     assert db.session.get(User, only_admin.id).mfa_enrolled_at is not None

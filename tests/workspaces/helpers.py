@@ -11,20 +11,12 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from portal.extensions import db
-from portal.models import AuditLog, User, Workspace, WorkspaceMember
-from tests.conftest import csrf_token_from
+from portal.models import User, Workspace, WorkspaceMember
+from tests.helpers.pages import post_form, text
+from tests.helpers.records import row_count
 
 ROW = re.compile(r'data-workspace-row="([^"]+)"')
 MEMBER_ROW = re.compile(r'data-member-row="([^"]+)"')
-NEXT_LINK = re.compile(r'<a class="page-link" rel="next" href="([^"]+)"')
-PREV_LINK = re.compile(r'<a class="page-link" rel="prev" href="([^"]+)"')
-ERROR_DETAIL = re.compile(r"<p[^>]*data-error-detail>([^<]*)</p>")
-VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
-
-
-def text(response: Any) -> str:
-    """The response body as text."""
-    return response.get_data(as_text=True)
 
 
 def listed(response: Any, pattern: re.Pattern[str] = ROW) -> list[str]:
@@ -32,28 +24,9 @@ def listed(response: Any, pattern: re.Pattern[str] = ROW) -> list[str]:
     return [html.unescape(value) for value in pattern.findall(text(response))]
 
 
-def link(pattern: re.Pattern[str], response: Any) -> str | None:
-    """The (unescaped) href that ``pattern`` finds on the page, if any."""
-    match = pattern.search(text(response))
-    return html.unescape(match.group(1)) if match else None
-
-
-def error_detail(response: Any) -> str:
-    """The explanation a 400 or 409 page gives."""
-    match = ERROR_DETAIL.search(text(response))
-    assert match, text(response)[:3000]
-    return html.unescape(match.group(1))
-
-
 def post(client: FlaskClient, path: str, **data: Any) -> Any:
     """POST ``data`` with a valid CSRF token of the client's session."""
-    return client.post(path, data={"csrf_token": csrf_token_from(client, "/logout"), **data})
-
-
-def flashes_after(client: FlaskClient, response: Any) -> str:
-    """The page a 303 leads to (where the flash messages are)."""
-    assert response.status_code == 303, text(response)[:3000]
-    return html.unescape(text(client.get(response.headers["Location"])))
+    return post_form(client, path, data, token_from="/logout")
 
 
 def state(workspace_id: uuid.UUID) -> dict[str, Any]:
@@ -78,14 +51,9 @@ def state(workspace_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def audit_count() -> int:
-    """How many audit rows exist."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog))
-
-
 def workspace_count() -> int:
     """How many workspaces exist."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Workspace))
+    return row_count(Workspace)
 
 
 def member_id(workspace: Workspace, email: str) -> uuid.UUID:

@@ -6,7 +6,9 @@ import pytest
 
 from portal.security.permissions import Access, Permission
 from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
-from tests.workspaces.helpers import audit_count, listed, member_id, post, state, text
+from tests.helpers.pages import get_or_post, text
+from tests.helpers.records import audit_count
+from tests.workspaces.helpers import listed, member_id, state
 
 # (method, path template, form data) of every route that changes a workspace or asks to.
 MANAGE_ROUTES = [
@@ -36,10 +38,6 @@ def two_workspaces(make_pi):
     return a, b
 
 
-def _request(client, method, url, data):
-    return client.get(url) if method == "GET" else post(client, url, **data)
-
-
 def _url(workspace, path):
     if "{member}" in path:
         path = path.format(member=member_id(workspace, "pi2@example.org"))
@@ -50,7 +48,7 @@ def _try_all(client, workspace, routes, expected):
     before, events = state(workspace.id), audit_count()
     wrong = []
     for method, path, data in routes:
-        response = _request(client, method, _url(workspace, path), data)
+        response = get_or_post(client, method, _url(workspace, path), data)
         if response.status_code != expected:
             wrong.append((method, path, response.status_code))
     assert wrong == []
@@ -58,9 +56,9 @@ def _try_all(client, workspace, routes, expected):
 
 
 @pytest.mark.parametrize("role", ["Researcher", "Analyst", "Viewer", "PI"])
-def test_a_member_of_a_cannot_reach_b(client, as_user, two_workspaces, role):
+def test_a_member_of_a_cannot_reach_b(client, signed_in_user, two_workspaces, role):
     a, b = two_workspaces
-    user = as_user("member@example.org", role)
+    user = signed_in_user("member@example.org", role)
     MemberFactory(workspace=a, user=user, role="editor")
     assert listed(client.get("/workspaces?status=all")) == ["ws-a"]
     for path in READ_ROUTES:
@@ -71,9 +69,11 @@ def test_a_member_of_a_cannot_reach_b(client, as_user, two_workspaces, role):
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
-def test_a_pi_who_is_a_member_but_not_the_owner_gets_403(client, as_user, two_workspaces, role):
+def test_a_pi_who_is_a_member_but_not_the_owner_gets_403(
+    client, signed_in_user, two_workspaces, role
+):
     _, b = two_workspaces
-    user = as_user("member@example.org", "PI")
+    user = signed_in_user("member@example.org", "PI")
     MemberFactory(workspace=b, user=user, role=role)
     page = text(client.get(_url(b, "")))
     assert "/edit" not in page and "/archive" not in page
@@ -82,18 +82,17 @@ def test_a_pi_who_is_a_member_but_not_the_owner_gets_403(client, as_user, two_wo
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
-def test_a_researcher_member_may_read_but_not_manage(client, as_user, two_workspaces, role):
+def test_a_researcher_member_may_read_but_not_manage(client, signed_in_user, two_workspaces, role):
     _, b = two_workspaces
-    user = as_user("member@example.org", "Researcher")
+    user = signed_in_user("member@example.org", "Researcher")
     MemberFactory(workspace=b, user=user, role=role)
     for path in READ_ROUTES:
         assert client.get(_url(b, path)).status_code == 200
     _try_all(client, b, MANAGE_ROUTES, 403)
 
 
-def test_the_owner_manages_and_an_admin_too(client, as_user, two_workspaces):
+def test_the_owner_manages_and_an_admin_too(client, admin, two_workspaces):
     _, b = two_workspaces
-    as_user("admin@example.org", "Admin")
     page = text(client.get(_url(b, "")))
     assert f'href="/workspaces/{b.id}/edit"' in page
     assert client.get(_url(b, "/edit")).status_code == 200

@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
-from tests.workspaces.helpers import (
-    audit_count,
-    error_detail,
-    flashes_after,
-    member_id,
-    post,
-    state,
-    text,
-)
+from tests.helpers.pages import error_detail, flashes_after, text
+from tests.helpers.records import audit_count
+from tests.workspaces.helpers import member_id, post, state
 
 
 @pytest.fixture
@@ -104,10 +98,9 @@ def test_unarchiving_an_open_workspace_is_refused(client, workspace, audit_rows)
     assert audit_rows(action="workspace.unarchived") == []
 
 
-def test_a_viewer_cannot_archive_or_unarchive(client, as_user, make_pi):
+def test_a_viewer_cannot_archive_or_unarchive(client, researcher, make_pi):
     workspace = WorkspaceFactory(owner=make_pi("owner@example.org"), is_archived=True)
-    user = as_user("res@example.org", "Researcher")
-    MemberFactory(workspace=workspace, user=user, role="editor")
+    MemberFactory(workspace=workspace, user=researcher, role="editor")
     before = state(workspace.id)
     assert post(client, f"/workspaces/{workspace.id}/unarchive").status_code == 403
     assert post(client, f"/workspaces/{workspace.id}/archive", confirmation="x").status_code == 403

@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Workspace, WorkspaceMember
 from tests.factories import UserFactory, WorkspaceFactory
-from tests.workspaces.helpers import audit_count, flashes_after, post, text, workspace_count
+from tests.helpers.pages import NUL_CHARACTER, flashes_after, text
+from tests.helpers.records import audit_count
+from tests.workspaces.helpers import post, workspace_count
 
 
 def _created(slug: str) -> Workspace:
@@ -122,12 +124,12 @@ def test_no_short_name_can_be_made_from_symbols(client, pi):
         ({"name": ""}, "Enter a name."),
         ({"name": "   "}, "Enter a name."),
         ({"name": "n" * 201}, "Use at most 200 characters."),
-        ({"name": "a\x00b"}, "NUL character"),
+        ({"name": "a\x00b"}, NUL_CHARACTER),
         ({"slug": "Upper"}, "Use lower-case letters, digits and hyphens only."),
         ({"slug": "with space"}, "Use lower-case letters, digits and hyphens only."),
         ({"slug": "a"}, "Use 2 to 100 characters."),
         ({"slug": "s" * 101}, "Use 2 to 100 characters."),
-        ({"slug": "ok\x00"}, "NUL character"),
+        ({"slug": "ok\x00"}, NUL_CHARACTER),
         ({"slug": "ünï"}, "Use lower-case letters, digits and hyphens only."),
         ({"description": "d" * 5001}, "Use at most 5,000 characters."),
         ({"description": "x" * 100_001}, "too long"),
@@ -157,8 +159,8 @@ def test_extra_fields_are_ignored(client, pi):
 
 
 @pytest.mark.parametrize("role", ["Researcher", "Analyst", "Viewer"])
-def test_other_roles_may_not_create(client, as_user, role):
-    as_user("someone@example.org", role)
+def test_other_roles_may_not_create(client, signed_in_user, role):
+    signed_in_user("someone@example.org", role)
     count = workspace_count()
     assert client.get("/workspaces/new").status_code == 403
     assert post(client, "/workspaces/new", name="Nope").status_code == 403

@@ -14,7 +14,7 @@ from tests.factories import (
     UserFactory,
     WorkspaceFactory,
 )
-from tests.workspaces.helpers import post, text
+from tests.helpers.pages import text
 
 
 def test_detail_shows_the_workspace_and_its_actions(client, pi):
@@ -57,7 +57,7 @@ def test_detail_lists_the_20_newest_models_with_links(client, pi):
     assert f'href="/models/{models[-1].id}"' in page and "elsewhere" not in page
 
 
-def test_reports_the_owner_sees_all_a_member_only_theirs(client, sign_in, pi):
+def test_reports_the_owner_sees_all_a_member_only_theirs(client, sign_in_as, pi):
     workspace = WorkspaceFactory(owner=pi)
     researcher = UserFactory(email="res@example.org", roles=["Researcher"])
     MemberFactory(workspace=workspace, user=researcher, role="editor")
@@ -69,8 +69,7 @@ def test_reports_the_owner_sees_all_a_member_only_theirs(client, sign_in, pi):
     assert set(re.findall(r'data-report="([^"]+)"', page)) == {str(mine.id), str(theirs.id)}
     assert f'href="/reports/{mine.id}"' in page and ">Reports<" in page
 
-    post(client, "/logout")
-    assert sign_in("res@example.org").status_code == 303
+    sign_in_as(researcher)
     page = text(client.get(f"/workspaces/{workspace.id}"))
     assert re.findall(r'data-report="([^"]+)"', page) == [str(mine.id)]
     assert "Your reports" in page

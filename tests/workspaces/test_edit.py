@@ -9,9 +9,17 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Workspace
-from tests.conftest import csrf_token_from
 from tests.factories import WorkspaceFactory
-from tests.workspaces.helpers import VERSION, audit_count, flashes_after, state, text
+from tests.helpers.pages import (
+    NUL_CHARACTER,
+    VERSION,
+    conflict_page,
+    csrf_token_from,
+    flashes_after,
+    text,
+)
+from tests.helpers.records import audit_count
+from tests.workspaces.helpers import state
 
 
 @pytest.fixture
@@ -115,7 +123,7 @@ def test_secret_looking_settings_keys_stay_out_of_the_audit_trail(client, worksp
             "Settings is too large: 66,009 bytes, at most 65,536 (64 KB).",
         ),
         ('{"a": 1, "a": 2}', "Settings has the key &#34;a&#34; twice in one object."),
-        ('{"a": "\x00"}', "NUL character"),
+        ('{"a": "\x00"}', NUL_CHARACTER),
     ],
 )
 def test_bad_settings_are_explained_and_change_nothing(client, workspace, settings, message):
@@ -143,7 +151,7 @@ def test_settings_of_exactly_64_kb_are_accepted(client, workspace):
     [
         ({"name": ""}, "Enter a name."),
         ({"name": "n" * 201}, "Use at most 200 characters."),
-        ({"name": "x\x00"}, "NUL character"),
+        ({"name": "x\x00"}, NUL_CHARACTER),
         ({"description": "d" * 5001}, "Use at most 5,000 characters."),
         ({"version": ""}, "The form is missing its version; reload the page."),
         ({"version": "one"}, "Not a valid integer value."),
@@ -169,10 +177,7 @@ def test_a_conflicting_edit_is_a_409_and_overwrites_nothing(client, workspace, a
 
     data = {"csrf_token": token, "version": old_version, "name": "Mine", "settings": "{}"}
     response = client.post(f"/workspaces/{workspace.id}/edit", data=data)
-    assert response.status_code == 409
-    page = text(response)
-    assert "Someone else changed this workspace while you were editing. Nothing was saved" in page
-    assert '<dd class="col-sm-10" data-current-name>Theirs</dd>' in page
+    page = conflict_page(response, "workspace", "Theirs")
     assert state(workspace.id) == before
     assert audit_rows(action="workspace.updated") == []
 

@@ -11,14 +11,22 @@ from portal.extensions import db
 from portal.models import Workspace
 from portal.models.base import utcnow
 from tests.factories import MemberFactory, WorkspaceFactory
-from tests.workspaces.helpers import NEXT_LINK, PREV_LINK, error_detail, link, listed, text
+from tests.helpers.lists import (
+    BAD_PAGING,
+    BAD_PER_PAGE,
+    keyset_order,
+    next_cursor,
+    refusal,
+    walk_pages,
+)
+from tests.helpers.pages import NUL_CHARACTER, PREV_LINK, link, text
+from tests.workspaces.helpers import listed
 
 
-def test_a_researcher_sees_only_their_workspaces(client, as_user):
+def test_a_researcher_sees_only_their_workspaces(client, researcher):
     mine = WorkspaceFactory(name="Mine", slug="mine")
     WorkspaceFactory(name="Theirs", slug="theirs")
-    user = as_user("res@example.org", "Researcher")
-    MemberFactory(workspace=mine, user=user, role="viewer")
+    MemberFactory(workspace=mine, user=researcher, role="viewer")
     response = client.get("/workspaces")
     assert response.status_code == 200
     assert listed(response) == ["mine"]
@@ -55,9 +63,8 @@ def test_archived_filter(client, admin):
     assert "Archived" in text(client.get("/workspaces?status=archived"))
 
 
-def test_a_member_does_not_see_an_archived_workspace_of_others(client, as_user):
+def test_a_member_does_not_see_an_archived_workspace_of_others(client, researcher):
     WorkspaceFactory(name="Old", slug="old", is_archived=True)
-    as_user("res@example.org", "Researcher")
     assert listed(client.get("/workspaces?status=all")) == []
 
 
@@ -92,34 +99,22 @@ def test_sort_orders_across_pages(client, admin, sort, order):
     for i in range(12):
         WorkspaceFactory(name=f"WS {(i * 7) % 12:02d}", created_at=base + timedelta(hours=i))
     column = {"name": Workspace.name, "created": Workspace.created_at}[sort]
-    if order == "desc":
-        expected = _expected(column.desc(), Workspace.id.desc())
-    else:
-        expected = _expected(column.asc(), Workspace.id.asc())
-    seen: list[str] = []
-    url: str | None = f"/workspaces?sort={sort}&order={order}&per_page=5"
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200
-        seen += listed(response)
-        url = link(NEXT_LINK, response)
-    assert seen == expected
+    expected = _expected(*keyset_order(column, Workspace.id, order))
+    responses = walk_pages(client, f"/workspaces?sort={sort}&order={order}&per_page=5")
+    assert [slug for response in responses for slug in listed(response)] == expected
 
 
 def test_walking_next_and_back_keeps_the_filters(client, admin):
     for i in range(7):
         WorkspaceFactory(name=f"Lab {i}", slug=f"lab-{i}")
     WorkspaceFactory(name="Other", slug="other")
-    first = client.get("/workspaces", query_string={"q": "lab", "per_page": 3})
+    responses = walk_pages(client, "/workspaces?q=lab&per_page=3", keeps=("q=lab", "per_page=3"))
+    first = responses[0]
     assert "7 workspaces" in text(first) and link(PREV_LINK, first) is None
-    pages, response = [listed(first)], first
-    while next_url := link(NEXT_LINK, response):
-        assert "q=lab" in next_url and "per_page=3" in next_url
-        response = client.get(next_url)
-        pages.append(listed(response))
+    pages = [listed(response) for response in responses]
     assert [len(p) for p in pages] == [3, 3, 1]
     assert [s for p in pages for s in p] == [f"lab-{i}" for i in range(7)]
-    back = client.get(link(PREV_LINK, response))
+    back = client.get(link(PREV_LINK, responses[-1]))
     assert listed(back) == pages[1]
 
 
@@ -127,31 +122,24 @@ def test_walking_next_and_back_keeps_the_filters(client, admin):
     ("args", "message"),
     [
         ({"q": "x" * 201}, "Search for at most 200 characters."),
-        ({"q": "a\x00b"}, "NUL character"),
+        ({"q": "a\x00b"}, NUL_CHARACTER),
         ({"status": "deleted"}, "Show: Show active, archived or all."),
         ({"status": ""}, "Show: Show active, archived or all."),
         ({"sort": "owner_id"}, "Sort by: Unknown sort order."),
         ({"order": "up"}, "Order: Order is asc or desc."),
-        ({"after": "not-a-cursor"}, "That page link is not valid"),
-        ({"after": "a\x00b"}, "That page link is not valid"),
-        ({"before": "x" * 2000}, "That page link is not valid"),
-        ({"per_page": "0"}, "Rows per page must be a number from 1 to 200."),
-        ({"per_page": "ten"}, "Rows per page must be a number from 1 to 200."),
+        ({"per_page": "ten"}, BAD_PER_PAGE),
+        *BAD_PAGING,
     ],
 )
 def test_bad_query_arguments_are_a_400_with_a_reason(client, admin, args, message):
-    response = client.get("/workspaces", query_string=args)
-    assert response.status_code == 400
-    assert message in error_detail(response)
+    assert message in refusal(client, "/workspaces", args)
 
 
 def test_a_cursor_from_another_order_is_refused(client, admin):
     WorkspaceFactory.create_batch(3)
-    response = client.get("/workspaces", query_string={"per_page": 2})
-    cursor = link(NEXT_LINK, response).split("after=")[1].split("&")[0]
-    other = client.get("/workspaces", query_string={"after": cursor, "sort": "created"})
-    assert other.status_code == 400
-    assert "That page link is not valid" in error_detail(other)
+    cursor = next_cursor(client, "/workspaces", {"per_page": 2})
+    query = {"after": cursor, "sort": "created"}
+    assert "That page link is not valid" in refusal(client, "/workspaces", query)
 
 
 def test_anonymous_is_sent_to_sign_in(client):

@@ -8,19 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import MemberFactory, UserFactory, WorkspaceFactory
-from tests.workspaces.helpers import (
-    MEMBER_ROW,
-    NEXT_LINK,
-    audit_count,
-    flashes_after,
-    link,
-    listed,
-    member_id,
-    post,
-    role_of,
-    state,
-    text,
-)
+from tests.helpers.pages import NEXT_LINK, NUL_CHARACTER, flashes_after, link, text
+from tests.helpers.records import audit_count
+from tests.workspaces.helpers import MEMBER_ROW, listed, member_id, post, role_of, state
 
 
 @pytest.fixture
@@ -99,7 +89,7 @@ def test_add_a_member_by_email(client, pi, workspace, audit_rows):
         ({"email": "gone@example.org"}, "gone@example.org is deactivated."),
         ({"email": ""}, "Enter the person&#39;s email."),
         ({"email": "not-an-email"}, "Enter a valid email address."),
-        ({"email": "a@example.org\x00"}, "NUL character"),
+        ({"email": "a@example.org\x00"}, NUL_CHARACTER),
         ({"email": "a" * 250 + "@example.org"}, "Field cannot be longer than 254 characters."),
         ({"role": "owner"}, "Choose editor or viewer."),
         ({"role": "admin"}, "Choose editor or viewer."),
