@@ -19,6 +19,7 @@ from werkzeug.exceptions import (
 from werkzeug.wrappers import Response
 
 from portal.extensions import db, login_manager
+from portal.pagination import InvalidPageRequest
 from portal.request_meta import current_request_meta
 from portal.services.errors import (
     ConflictError,
@@ -89,6 +90,10 @@ def register_error_handlers(app: Flask) -> None:
         # A refusal no view showed on a form: nothing of this request is kept.
         db.session.rollback()
         return _render(http_error_for(error))
+
+    @app.errorhandler(InvalidPageRequest)
+    def _bad_page_link(error: InvalidPageRequest) -> tuple[str, int, dict]:
+        return _render(BadRequest(description=str(error)))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int, dict] | Response:

@@ -11,7 +11,6 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, SQLColumnExpression, func, select, tuple_
-from werkzeug.exceptions import BadRequest
 
 from portal.extensions import db
 
@@ -20,8 +19,8 @@ MAX_PER_PAGE = 200
 COUNT_CAP = 10_000
 
 
-class InvalidPageRequest(BadRequest):
-    """A page link whose cursor or size is not one the portal made."""
+class InvalidPageRequest(ValueError):
+    """A page link whose cursor or size is not one the portal made (a 400 page)."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from portal.account.forms import (
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.security import totp
-from portal.security.permissions import Access, require
+from portal.security.permissions import Access
 from portal.security.redirects import safe_next_path
 from portal.services.identity.account import change_password, set_password_with_link
 from portal.services.identity.errors import PasswordChangeError, PasswordLinkError
@@ -29,6 +29,7 @@ from portal.services.signin.sessions import (
     get_own_session,
     live_sessions,
 )
+from portal.web.access import require
 from portal.web.helpers import current_session_id, signed_in_user
 
 bp = Blueprint("account", __name__, url_prefix="/account")

@@ -15,7 +15,7 @@ from portal.audit.forms import AuditFilterForm
 from portal.extensions import db, get_redis
 from portal.forms import ConfirmForm
 from portal.pagination import parse_page_request
-from portal.security.permissions import Permission, require
+from portal.security.permissions import Permission
 from portal.services.audit.integrity import queue_verification
 from portal.services.audit.queries import (
     AuditFilters,
@@ -25,6 +25,7 @@ from portal.services.audit.queries import (
     list_events,
 )
 from portal.services.reports.requests import enqueue_report, request_audit_export
+from portal.web.access import require
 from portal.web.helpers import announce_queued, signed_in_user
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

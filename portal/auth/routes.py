@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from portal.auth.forms import LoginForm, LogoutForm, MFAForm
 from portal.extensions import db
 from portal.models import User
-from portal.security.permissions import Access, require
+from portal.security.permissions import Access
 from portal.security.redirects import safe_next_path
 from portal.services.signin.errors import MFAError, RateLimited
 from portal.services.signin.sign_in import (
@@ -23,6 +23,7 @@ from portal.services.signin.sign_in import (
     get_user,
     sign_out,
 )
+from portal.web.access import require
 from portal.web.helpers import signed_in_user
 
 bp = Blueprint("auth", __name__)

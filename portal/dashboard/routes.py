@@ -7,8 +7,9 @@ from markupsafe import Markup
 
 from portal.cache import remember
 from portal.dashboard.chart import HEIGHT, WIDTH, bars
-from portal.security.permissions import Access, require
+from portal.security.permissions import Access
 from portal.services.dashboard import DASHBOARD_TTL, dashboard_data, dashboard_key
+from portal.web.access import require
 from portal.web.helpers import signed_in_user
 
 bp = Blueprint("dashboard", __name__)

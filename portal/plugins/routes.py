@@ -18,7 +18,7 @@ from portal.plugins.forms import (
     ManifestForm,
     PluginFilterForm,
 )
-from portal.security.permissions import Permission, require
+from portal.security.permissions import Permission
 from portal.services.errors import RuleError
 from portal.services.plugins.changes import (
     VersionChange,
@@ -35,6 +35,7 @@ from portal.services.plugins.changes import (
     version_history,
 )
 from portal.services.plugins.errors import DuplicatePluginError
+from portal.web.access import require
 from portal.web.confirm import Confirmation, confirm
 from portal.web.helpers import committing, form_status, load_or_404, refuse_on_form, signed_in_user
 from portal.web.lists import list_page

@@ -13,7 +13,7 @@ from portal.errors import status_for
 from portal.extensions import db
 from portal.models import MLModel
 from portal.registry.forms import ModelFilterForm, ModelRegisterForm, StageChangeForm
-from portal.security.permissions import Permission, require
+from portal.security.permissions import Permission
 from portal.services.errors import RuleError
 from portal.services.registry.changes import (
     FRAMEWORKS,
@@ -36,6 +36,7 @@ from portal.services.registry.queries import (
 )
 from portal.services.workspaces.access import get_workspace_for
 from portal.services.workspaces.errors import WorkspaceArchivedError
+from portal.web.access import require
 from portal.web.helpers import form_status, refuse_on_form, signed_in_user
 from portal.web.lists import list_page
 from portal.web.text import pretty_json

@@ -22,7 +22,7 @@ from werkzeug.exceptions import BadRequest
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.reports.forms import ReportFilterForm, ReportForm, report_form
-from portal.security.permissions import AnyOf, Permission, require
+from portal.security.permissions import AnyOf, Permission
 from portal.services.errors import RuleError
 from portal.services.reports.files import FORMATS, read_preview
 from portal.services.reports.kinds import (
@@ -42,6 +42,7 @@ from portal.services.reports.requests import (
     request_report,
     retry_report,
 )
+from portal.web.access import require
 from portal.web.helpers import (
     announce_queued,
     committing,

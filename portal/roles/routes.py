@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Role
 from portal.pagination import DEFAULT_PER_PAGE, parse_page_request
 from portal.roles.forms import RoleForm, parse_list_args
-from portal.security.permissions import Permission, require
+from portal.security.permissions import Permission
 from portal.services.errors import RuleError
 from portal.services.identity.roles import (
     create_role,
@@ -21,6 +21,7 @@ from portal.services.identity.roles import (
     roles_with_holder_counts,
     update_role,
 )
+from portal.web.access import require
 from portal.web.confirm import Confirmation
 from portal.web.helpers import committing, form_status, load_or_404, refuse_on_form, signed_in_user
 

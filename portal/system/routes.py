@@ -7,10 +7,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from portal.cache import NAMESPACE_TTLS, get_cache
-from portal.security.permissions import Access, Permission, require
+from portal.security.permissions import Access, Permission
 from portal.services.system.cache_admin import flush_cache_namespace
 from portal.services.system.health import readiness
 from portal.services.system.status import cache_overview, system_overview
+from portal.web.access import require
 from portal.web.confirm import Confirmation
 from portal.web.helpers import committing, form_status
 

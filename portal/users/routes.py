@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.forms import BaseForm
 from portal.models import Role, User
 from portal.models.base import utcnow
-from portal.security.permissions import Permission, require
+from portal.security.permissions import Permission
 from portal.services.errors import RuleError
 from portal.services.identity.errors import EditConflictError
 from portal.services.identity.roles import list_roles
@@ -45,6 +45,7 @@ from portal.users.forms import (
     UserFilterForm,
     role_choices,
 )
+from portal.web.access import require
 from portal.web.confirm import Confirmation, confirm, load_confirmations
 from portal.web.helpers import (
     committing,

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from portal.extensions import db
 from portal.models import Workspace, WorkspaceMember
-from portal.security.permissions import Access, Permission, require
+from portal.security.permissions import Access, Permission
 from portal.services.errors import RuleError
 from portal.services.workspaces.access import get_workspace_for, manages_all
 from portal.services.workspaces.changes import (
@@ -30,6 +30,7 @@ from portal.services.workspaces.changes import (
 )
 from portal.services.workspaces.errors import WorkspaceConflictError
 from portal.services.workspaces.queries import is_eligible_owner, list_workspaces, member_of
+from portal.web.access import require
 from portal.web.confirm import confirm, load_confirmations
 from portal.web.helpers import committing, form_status, refuse_on_form, signed_in_user
 from portal.web.lists import list_page
