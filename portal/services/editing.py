@@ -25,15 +25,12 @@ def flush(*, stale: RuleError | None = None, taken: RuleError | None = None) -> 
     """Flush the pending changes; a lost race becomes a rule error instead of a crash.
 
     ``stale``: a versioned UPDATE found the row changed or gone meanwhile. ``taken``: a
-    unique key was taken meanwhile; the flush then runs in a savepoint, so the
-    transaction stays usable. Without the matching error the database's exception rises.
+    unique key was taken meanwhile (the transaction is then spent: the caller rolls back,
+    as the views do for every refusal). Without the matching error the database's
+    exception rises.
     """
     try:
-        if taken is None:
-            db.session.flush()
-        else:
-            with db.session.begin_nested():
-                db.session.flush()
+        db.session.flush()
     except StaleDataError as exc:
         if stale is None:
             raise
