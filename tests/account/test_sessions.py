@@ -91,6 +91,26 @@ def test_idle_session_is_refused(client, user_factory, app):
     assert client.get("/").status_code == 302
 
 
+@pytest.mark.parametrize(("hours_later", "still_valid"), [(23.9, True), (24.1, False)])
+def test_a_session_ends_24_hours_after_sign_in_however_active(
+    client, user_factory, app, monkeypatch, hours_later, still_valid
+):
+    """The absolute lifetime: activity keeps a session from idling out, never past 24 h."""
+    from datetime import timedelta
+
+    from portal.services.signin import sessions
+
+    user_factory(email="busy@example.org")
+    password_step(client, "busy@example.org")
+    row = db.session.scalar(select(UserSession))
+    later = row.created_at + timedelta(hours=hours_later)
+    row.last_seen_at = later - timedelta(minutes=1)  # active a minute ago: not idle
+    db.session.flush()
+    app.extensions["omniscope.redis"].flushdb()  # the check reads the row, not a hot copy
+    monkeypatch.setattr(sessions, "utcnow", lambda: later)
+    assert client.get("/").status_code == (200 if still_valid else 302)
+
+
 @pytest.mark.committed
 def test_sign_in_and_session_checks_work_with_redis_down(database_url):
     app = portal_app(database_url, DEAD_REDIS_URL)
