@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
 from rq.timeouts import TimerDeathPenalty
 
 from portal.extensions import QUEUES_EXTENSION, REDIS_EXTENSION, db
+from portal.models.base import utcnow
 
 if TYPE_CHECKING:
     from flask import Flask
 
 log = logging.getLogger(__name__)
+# With Redis unreachable, requests go on being served; the thread is tried again this late.
+START_RETRY = timedelta(seconds=5)
+# app.extensions key of the embedded worker's state: its thread and when to try again.
+WORKER_THREAD_EXTENSION = "omniscope.worker_thread"
 
 
 class _AppContextMixin:
@@ -60,23 +67,39 @@ def build_worker(app: Flask, cls: type[PortalWorker] | type[ThreadWorker] = Port
 
 
 def init_app(app: Flask) -> None:
-    """Embedded mode: start the worker thread with the first request (not in CLI commands)."""
+    """Embedded mode: start the worker thread with the first request (not in CLI commands).
+
+    A request never fails for it: while Redis is unreachable the page is served and the
+    thread is tried again at most every ``START_RETRY``; a thread that died (Redis lost
+    under it) is started again the same way.
+    """
     if not app.config["RQ_WORKER_THREAD"]:
         return
     lock = threading.Lock()
-    started: list[threading.Thread] = []
+    state: dict[str, Any] = {"worker": None, "thread": None, "next_try": None}
+    app.extensions[WORKER_THREAD_EXTENSION] = state
 
     @app.before_request
     def _ensure_worker_thread() -> None:
-        if started:
+        thread = state["thread"]
+        if thread is not None and thread.is_alive():
             return
         with lock:
-            if not started:
-                started.append(start_worker_thread(app))
+            thread, next_try = state["thread"], state["next_try"]
+            if thread is not None and thread.is_alive():
+                return
+            now = utcnow()
+            if next_try is not None and now < next_try:
+                return
+            try:
+                state["worker"], state["thread"] = start_worker_thread(app)
+            except RedisError:
+                log.warning("embedded RQ worker not started: Redis unreachable", exc_info=True)
+                state["next_try"] = now + START_RETRY
 
 
-def start_worker_thread(app: Flask) -> threading.Thread:
-    """Start embedded mode's RQ worker in a daemon thread."""
+def start_worker_thread(app: Flask) -> tuple[ThreadWorker, threading.Thread]:
+    """Start embedded mode's RQ worker in a daemon thread (Redis must answer)."""
     worker = build_worker(app, ThreadWorker)
     thread = threading.Thread(
         target=worker.work,
@@ -86,4 +109,4 @@ def start_worker_thread(app: Flask) -> threading.Thread:
     )
     thread.start()
     log.info("embedded RQ worker thread started")
-    return thread
+    return worker, thread

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from flask_migrate import upgrade
@@ -13,7 +14,7 @@ from tests.factories import UserFactory
 from tests.helpers.apps import DEAD_REDIS_URL, portal_app
 from tests.helpers.pages import csrf_token_from
 from tests.helpers.signin import signed_in_client
-from tests.ops.conftest import ROOT
+from tests.ops.conftest import ROOT, wait_for
 
 
 @pytest.mark.committed
@@ -113,3 +114,39 @@ def test_rate_limits_fall_back_to_the_database_without_redis(database_url):
     statuses = [client.post("/login", data=wrong).status_code for _ in range(6)]
     # Five failures per account per minute, counted from the audit trail's failure rows.
     assert statuses[:5] == [400] * 5 and statuses[5] == 429
+
+
+@pytest.mark.committed
+def test_redis_down_at_the_first_request_serves_pages_and_starts_the_worker_later(
+    database_url, own_redis, monkeypatch
+):
+    """Embedded worker thread on, Redis gone before the process's first request: pages are
+    served (not 500), and the worker thread starts once Redis answers again."""
+    from rq import Queue, Worker
+
+    from portal.jobs import worker as worker_module
+    from portal.models.base import utcnow
+
+    app = portal_app(database_url, f"redis://127.0.0.1:{own_redis.port}/0", RQ_WORKER_THREAD=True)
+    state = app.extensions[worker_module.WORKER_THREAD_EXTENSION]
+    own_redis.stop()
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/login").status_code == 200
+    assert state["thread"] is None and state["next_try"] is not None
+
+    own_redis.start()
+    redis = app.extensions["omniscope.redis"]
+    assert client.get("/login").status_code == 200
+    assert state["thread"] is None  # not tried again before START_RETRY has passed
+    later = utcnow() + worker_module.START_RETRY + timedelta(seconds=1)
+    monkeypatch.setattr(worker_module, "utcnow", lambda: later)
+    assert client.get("/login").status_code == 200
+    thread = state["thread"]
+    assert thread is not None and thread.is_alive()
+    wait_for(lambda: len(Worker.all(connection=redis)) == 1)
+    # Stop it cleanly: asked to stop, it ends after the next job (dequeue blocks until one).
+    state["worker"]._stop_requested = True
+    Queue("default", connection=redis).enqueue("builtins.len", "stop")
+    thread.join(timeout=30)
+    assert not thread.is_alive() and Worker.all(connection=redis) == []
