@@ -160,10 +160,10 @@ keys_cli = AppGroup("keys", help="Rotate the portal's keys.")
 
 @keys_cli.command("reencrypt-totp")
 def keys_reencrypt_totp_command() -> None:
-    """Encrypt every TOTP secret under the current PORTAL_ENCRYPTION_KEY."""
+    """Encrypt every TOTP secret and recovery code under the current PORTAL_ENCRYPTION_KEY."""
     count = reencrypt_totp_secrets()
     db.session.commit()
-    click.echo(f"Re-encrypted {count} TOTP secrets with the current key.")
+    click.echo(f"Re-encrypted {count} TOTP secrets (and the recovery codes) with the current key.")
 
 
 @click.command("seed-demo")

@@ -65,6 +65,8 @@ def load_settings(
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "PORTAL_ENCRYPTION_KEY": env.get("PORTAL_ENCRYPTION_KEY", DEV_ENCRYPTION_KEY),
         "PORTAL_ENCRYPTION_KEY_OLD": env.get("PORTAL_ENCRYPTION_KEY_OLD", ""),
+        # Earlier SECRET_KEYs, only to accept recovery codes stored before they were sealed.
+        "SECRET_KEY_OLD": env.get("SECRET_KEY_OLD", ""),
         "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY", DEV_AUDIT_HMAC_KEY),
         # Earlier audit keys, comma-separated: rows written before a rotation verify with them.
         "AUDIT_HMAC_KEY_OLD": env.get("AUDIT_HMAC_KEY_OLD", ""),

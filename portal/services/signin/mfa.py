@@ -32,10 +32,45 @@ def needs_enrolment(user: User) -> bool:
     return user.mfa_required and not user.mfa_enrolled
 
 
-def _code_digest(code: str) -> str:
-    # Recovery codes carry ~100 bits of randomness: a keyed hash is enough (no slow KDF).
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+# Stored recovery codes: "sealed:" + the code's SHA-256, encrypted with PORTAL_ENCRYPTION_KEY
+# (old keys accepted; `flask keys reencrypt-totp` re-seals them under the current key).
+# Codes carry ~100 bits of randomness, so a hash needs no slow KDF; the encryption keys the
+# stored value by the secret meant for MFA material, and rotating it voids nothing.
+SEALED = "sealed:"
+
+
+def _code_sha256(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def _seal(code: str) -> str:
+    return SEALED + encrypt(_code_sha256(code))
+
+
+def _legacy_digests(code: str) -> set[str]:
+    """The code as stored before sealing: HMAC-SHA256 keyed by SECRET_KEY (or an old one)."""
+    keys = [current_app.config["SECRET_KEY"]]
+    keys += [k for k in current_app.config.get("SECRET_KEY_OLD", "").split(",") if k]
+    message = normalise_code(code).encode()
+    return {hmac.new(k.encode(), message, hashlib.sha256).hexdigest() for k in keys}
+
+
+def _matches(stored: str, code: str) -> bool:
+    """Whether ``stored`` (a code's stored value, either scheme) is the value of ``code``."""
+    if stored.startswith(SEALED):
+        try:
+            digest = decrypt(stored.removeprefix(SEALED))
+        except DecryptionError:  # sealed under a key no longer configured
+            return False
+        return hmac.compare_digest(digest, _code_sha256(code))
+    return any(hmac.compare_digest(stored, legacy) for legacy in _legacy_digests(code))
+
+
+def _unused_codes(user: User, *, for_update: bool = False) -> list[RecoveryCode]:
+    stmt = select(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+    )
+    return list(db.session.scalars(stmt.with_for_update() if for_update else stmt))
 
 
 def normalise_code(code: str) -> str:
@@ -67,7 +102,7 @@ def _replace_recovery_codes(user: User) -> list[str]:
         "-".join("".join(secrets.choice(_ALPHABET) for _ in range(5)) for _ in range(4))
         for _ in range(RECOVERY_CODE_COUNT)
     ]
-    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_code_digest(c)) for c in codes)
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_seal(c)) for c in codes)
     db.session.flush()
     return codes
 
@@ -105,12 +140,8 @@ def verify_second_factor(user: User, code: str) -> str | None:
             user.mfa_last_timestep = step
             return "totp"
         return None
-    digest = _code_digest(code)
-    row = db.session.scalar(
-        select(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-        .where(RecoveryCode.code_hash == digest)
-        .with_for_update()
+    row = next(
+        (r for r in _unused_codes(user, for_update=True) if _matches(r.code_hash, code)), None
     )
     if row is None:
         return None
@@ -160,11 +191,8 @@ def are_unused_codes_of(user: User, codes: list[str]) -> bool:
     """True when every code is one of the user's unused recovery codes."""
     if not codes:
         return False
-    stmt = select(RecoveryCode.code_hash).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
-    )
-    unused = set(db.session.scalars(stmt))
-    return all(_code_digest(code) in unused for code in codes)
+    unused = [row.code_hash for row in _unused_codes(user)]
+    return all(any(_matches(stored, code) for stored in unused) for code in codes)
 
 
 def enrolment_token(user: User, secret: str) -> str:

@@ -1,4 +1,4 @@
-"""Rotating the portal's keys: TOTP secrets re-encrypted, the audit chain's HMAC key."""
+"""Rotating the portal's keys: TOTP secrets and recovery codes re-encrypted, the audit key."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditHead, User
+from portal.models import AuditHead, RecoveryCode, User
 from portal.security.crypto import reencrypt
 from portal.services import audit
+from portal.services.signin.mfa import SEALED
 
 
 def key_id(key: str) -> str:
@@ -27,19 +28,29 @@ def configured_audit_keys() -> dict[str, bytes]:
 
 
 def reencrypt_totp_secrets() -> int:
-    """Encrypt every stored TOTP secret under the current PORTAL_ENCRYPTION_KEY."""
+    """Encrypt every stored TOTP secret, and re-seal every sealed recovery code, under the
+    current PORTAL_ENCRYPTION_KEY; returns how many TOTP secrets were re-encrypted."""
     users = db.session.scalars(select(User).where(User.mfa_secret_encrypted.is_not(None)))
     count = 0
     for user in users:
         # The query selects only users with a secret.
         user.mfa_secret_encrypted = reencrypt(cast(str, user.mfa_secret_encrypted))
         count += 1
+    codes = db.session.scalars(
+        select(RecoveryCode).where(RecoveryCode.code_hash.startswith(SEALED))
+    ).all()
+    for code in codes:
+        code.code_hash = SEALED + reencrypt(code.code_hash.removeprefix(SEALED))
     db.session.flush()
     audit.record(
         audit.Action.KEYS_ROTATED,
         actor=None,
         target_type="audit",
-        details={"key": "PORTAL_ENCRYPTION_KEY", "secrets_reencrypted": count},
+        details={
+            "key": "PORTAL_ENCRYPTION_KEY",
+            "secrets_reencrypted": count,
+            "recovery_codes_resealed": len(codes),
+        },
     )
     return count
 
