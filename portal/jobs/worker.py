@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # With Redis unreachable, requests go on being served; the thread is tried again this late.
 START_RETRY = timedelta(seconds=5)
+# Seconds a worker's registration lives; an idle worker beats 15 s sooner (every 45 s), so
+# /system and /readyz see every live worker within their one-minute window.
+WORKER_TTL = 60
 # app.extensions key of the embedded worker's state: its thread and when to try again.
 WORKER_THREAD_EXTENSION = "omniscope.worker_thread"
 
@@ -61,7 +64,7 @@ def _queues(app: Flask) -> list[Queue]:
 
 def build_worker(app: Flask, cls: type[PortalWorker] | type[ThreadWorker] = PortalWorker) -> Any:
     """A worker of ``cls`` on all of the portal's queues, bound to ``app``."""
-    worker = cls(_queues(app), connection=app.extensions[REDIS_EXTENSION])
+    worker = cls(_queues(app), connection=app.extensions[REDIS_EXTENSION], worker_ttl=WORKER_TTL)
     worker.app = app
     return worker
 

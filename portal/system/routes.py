@@ -41,12 +41,18 @@ def healthz() -> Response:
 @bp.get("/readyz")
 @require(Access.PUBLIC)
 def readyz() -> tuple[Response, int]:
-    """PostgreSQL, Redis and the schema version: 200 when all are ready, else 503."""
+    """PostgreSQL, Redis and the schema version: 200 when all are ready, else 503; the job
+    system is reported too, but does not decide readiness."""
     checks = readiness()
-    ok = all(c.ok for c in checks)
+    ok = all(c.ok for c in checks if c.required)
     body = jsonify(
         status="ready" if ok else "unavailable",
-        checks={c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
+        checks={
+            c.name: {"ok": c.ok, "detail": c.detail}
+            | ({} if c.required else {"required": False})
+            | c.figures
+            for c in checks
+        },
     )
     body.headers["Cache-Control"] = "no-store"
     return body, 200 if ok else 503

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -14,17 +15,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.cache import get_cache
 from portal.extensions import db
+from portal.services.system.jobs import job_health, jobs_state
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One dependency's state."""
+    """One dependency's state; a check that is not ``required`` never fails readiness."""
 
     name: str
     ok: bool
     detail: str
+    required: bool = True
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @cache
@@ -63,6 +67,19 @@ def check_redis() -> Check:
     return Check("redis", ok, "ok" if ok else "not reachable")
 
 
+def check_jobs(redis_ok: bool) -> Check:
+    """The job system's verdict (workers, depth, oldest queued job); never required."""
+    health = job_health(jobs_state(redis_ok))
+    figures = {
+        "state": health.state,
+        "workers": health.workers,
+        "depth": health.depth,
+        "oldest_queued_seconds": health.oldest_queued_seconds,
+    }
+    return Check("jobs", health.ok, health.state, required=False, figures=figures)
+
+
 def readiness() -> list[Check]:
     """Every readiness check."""
-    return [*check_database(), check_redis()]
+    redis = check_redis()
+    return [*check_database(), redis, check_jobs(redis.ok)]

@@ -9,29 +9,26 @@ from __future__ import annotations
 import logging
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
-from rq import Worker
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from portal.cache import NAMESPACE_TTLS, CacheHealth, NamespaceStats, get_cache
 from portal.config import DEFAULT_SECRETS
-from portal.extensions import QUEUES_EXTENSION, db, get_redis
-from portal.models.base import utcnow
+from portal.extensions import db, get_redis
 from portal.services.system.health import migration_heads
+from portal.services.system.jobs import JobHealth, JobsState, job_health, jobs_state
 
 log = logging.getLogger(__name__)
 
 PYPROJECT = Path(__file__).resolve().parents[3] / "pyproject.toml"
 # A worker whose last heartbeat is older than this is not counted as seen.
-WORKER_SEEN_WITHIN = timedelta(minutes=1)
 POLICY_SETTINGS = (
     ("Session idle timeout (minutes)", "SESSION_IDLE_MINUTES"),
     ("Session lifetime (hours)", "SESSION_ABSOLUTE_HOURS"),
@@ -51,7 +48,9 @@ MEANINGS = {
     "Redis unreachable": "Sessions fall back to PostgreSQL, rate limits are not enforced per IP "
     "or account (the lockout still is), caches are bypassed, and jobs cannot be queued.",
     "No RQ worker seen in the last minute": "Reports and other jobs wait in their queues "
-    "until a worker runs.",
+    "until a worker runs. Pages are still served (readiness does not fail for it).",
+    "Jobs waiting too long": "A queued job has waited over five minutes: the workers do not "
+    "keep up (or are stuck); add workers or look at the running jobs.",
 }
 
 
@@ -86,46 +85,6 @@ class RedisState:
 
 
 @dataclass(frozen=True)
-class QueueState:
-    """One RQ queue: waiting jobs and its registries."""
-
-    name: str
-    depth: int
-    started: int
-    failed: int
-    finished: int
-
-
-@dataclass(frozen=True)
-class WorkerState:
-    """One RQ worker as registered in Redis."""
-
-    name: str
-    state: str
-    current_job: str | None
-    last_heartbeat: datetime | None
-    queues: list[str]
-
-
-@dataclass(frozen=True)
-class JobsState:
-    """The portal's queues and the workers Redis knows of."""
-
-    ok: bool
-    reason: str | None = None
-    queues: list[QueueState] = field(default_factory=list)
-    workers: list[WorkerState] = field(default_factory=list)
-
-    def recent_workers(self, now: datetime) -> list[WorkerState]:
-        """Workers whose heartbeat is at most a minute old."""
-        return [
-            w
-            for w in self.workers
-            if w.last_heartbeat and now - w.last_heartbeat <= WORKER_SEEN_WITHIN
-        ]
-
-
-@dataclass(frozen=True)
 class Notice:
     """A warning on the page: what is wrong and what it means."""
 
@@ -140,6 +99,7 @@ class Overview:
     database: DatabaseState
     redis: RedisState
     jobs: JobsState
+    job_health: JobHealth
     portal: dict[str, Any]
     warnings: list[Notice]
 
@@ -216,34 +176,6 @@ def redis_state() -> RedisState:
     )
 
 
-def jobs_state(redis_ok: bool = True) -> JobsState:
-    """Depth and registry counts of each portal queue, and the registered workers."""
-    if not redis_ok:
-        return JobsState(False, "Redis unreachable")
-    try:
-        queues = [
-            QueueState(
-                queue.name,
-                queue.count,
-                # Without cleanup: this page must not move jobs between registries.
-                queue.started_job_registry.get_job_count(cleanup=False),
-                queue.failed_job_registry.get_job_count(cleanup=False),
-                queue.finished_job_registry.get_job_count(cleanup=False),
-            )
-            for queue in current_app.extensions[QUEUES_EXTENSION].values()
-        ]
-        workers = [
-            WorkerState(
-                w.name, w.get_state(), w.get_current_job_id(), w.last_heartbeat, w.queue_names()
-            )
-            for w in Worker.all(connection=get_redis())
-        ]
-    except RedisError as exc:
-        log.warning("system page: RQ state unavailable", exc_info=True)
-        return JobsState(False, type(exc).__name__)
-    return JobsState(True, None, queues, sorted(workers, key=lambda w: w.name))
-
-
 def portal_state() -> dict[str, Any]:
     """Version, mode and policy values; secrets only as "set" or "default (development)"."""
     cfg = current_app.config
@@ -263,13 +195,16 @@ def portal_state() -> dict[str, Any]:
     }
 
 
-def warnings_for(database: DatabaseState, redis: RedisState, jobs: JobsState) -> list[Notice]:
+def warnings_for(
+    database: DatabaseState, redis: RedisState, jobs: JobsState, health: JobHealth
+) -> list[Notice]:
     """The problems worth an administrator's attention, each with what it means."""
     found = (
         ("Database unreachable", not database.ok),
         ("Schema behind the code", database.ok and not database.at_head),
         ("Redis unreachable", not redis.health.ok),
-        ("No RQ worker seen in the last minute", jobs.ok and not jobs.recent_workers(utcnow())),
+        ("No RQ worker seen in the last minute", health.state == "no_workers"),
+        ("Jobs waiting too long", health.state == "backlog"),
     )
     notices = [Notice(title, MEANINGS[title]) for title, present in found if present]
     failed = sum(q.failed for q in jobs.queues)
@@ -285,7 +220,9 @@ def system_overview() -> Overview:
     database = database_state()
     redis = redis_state()
     jobs = jobs_state(redis.health.ok)
-    return Overview(database, redis, jobs, portal_state(), warnings_for(database, redis, jobs))
+    health = job_health(jobs)
+    warnings = warnings_for(database, redis, jobs, health)
+    return Overview(database, redis, jobs, health, portal_state(), warnings)
 
 
 def cache_overview() -> tuple[CacheHealth, list[NamespaceStats]]:
