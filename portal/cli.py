@@ -15,7 +15,12 @@ from portal.extensions import db
 from portal.jobs.worker import build_worker
 from portal.models import Role, User
 from portal.services.audit.head import parse_head
-from portal.services.audit.integrity import current_head, purge_before, verify_chain
+from portal.services.audit.integrity import (
+    DEFAULT_PURGE_BATCH,
+    current_head,
+    purge_in_batches,
+    verify_chain,
+)
 from portal.services.identity.errors import UserRuleError
 from portal.services.identity.roles import get_role_by_name, list_roles
 from portal.services.identity.users import count_users, create_user
@@ -127,17 +132,28 @@ def audit_checkpoint_command() -> None:
     help="Delete rows older than this UTC date (YYYY-MM-DD).",
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def audit_purge_command(before: datetime, yes: bool) -> None:
-    """Retention: delete rows before a date, leaving a checkpoint so the chain still verifies."""
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1_000_000),
+    default=DEFAULT_PURGE_BATCH,
+    show_default=True,
+    help="Rows deleted per transaction (each batch leaves a checkpoint).",
+)
+def audit_purge_command(before: datetime, yes: bool, batch_size: int) -> None:
+    """Retention: delete rows before a date in batches, each its own transaction with its
+    checkpoint, so the chain verifies after every batch (run again to resume)."""
     cutoff = before.replace(tzinfo=UTC)
     if not yes:
         click.confirm(f"Delete every audit row created before {cutoff:%Y-%m-%d}?", abort=True)
-    result = purge_before(cutoff)
-    db.session.commit()
-    if result.rows == 0:
+    total, last = 0, None
+    for result in purge_in_batches(cutoff, batch_size=batch_size):
+        db.session.commit()
+        total, last = total + result.rows, result.through_seq
+        click.echo(f"Purged {result.rows} rows through seq {last} ({total} so far).")
+    if total == 0:
         click.echo("Nothing to purge.")
     else:
-        click.echo(f"Purged {result.rows} rows (through seq {result.through_seq}).")
+        click.echo(f"Purged {total} rows (through seq {last}).")
 
 
 @audit_cli.command("rotate-key")

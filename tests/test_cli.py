@@ -116,9 +116,15 @@ def test_audit_purge_command(app, app_ctx):
     assert nothing.exit_code == 0 and "Nothing to purge" in nothing.output
     bad_date = _run(app, "audit", "purge", "--before", "yesterday", "--yes")
     assert bad_date.exit_code == 2
-    everything = _run(app, "audit", "purge", "--before", "2999-01-01", "--yes")
-    assert everything.exit_code == 0 and "Purged" in everything.output
+    rows = db.session.scalar(text("SELECT count(*) FROM audit_logs"))
+    everything = _run(app, "audit", "purge", "--before", "2999-01-01", "--yes", "--batch-size", "2")
+    assert everything.exit_code == 0
+    progress = [line for line in everything.output.splitlines() if "so far" in line]
+    assert len(progress) == (rows + 1) // 2  # one transaction, and one line, per batch
+    assert f"Purged {rows} rows" in everything.output
     assert _run(app, "audit", "verify").exit_code == 0
+    zero = _run(app, "audit", "purge", "--before", "2999-01-01", "--yes", "--batch-size", "0")
+    assert zero.exit_code == 2
 
 
 def test_key_rotation_commands(app, app_ctx, monkeypatch):

@@ -180,6 +180,36 @@ def test_purge_leaves_a_verifiable_chain(app_ctx, monkeypatch, audit_rows):
     assert verify_chain().ok
 
 
+def test_a_batched_purge_verifies_after_every_batch_and_resumes(app_ctx, monkeypatch):
+    from datetime import timedelta
+
+    from portal.models.base import utcnow
+    from portal.services.audit.integrity import purge_in_batches
+
+    past = utcnow() - timedelta(days=400)
+    monkeypatch.setattr(audit.records, "utcnow", lambda: past)
+    old = _record_some(5)
+    monkeypatch.undo()
+    kept = _record_some(1)
+    cutoff = utcnow() - timedelta(days=365)
+    batches = purge_in_batches(cutoff, batch_size=2)
+    first = next(batches)
+    assert (first.rows, first.through_seq) == (2, old[1].seq)
+    assert verify_chain().ok  # stopped after one batch, the chain verifies
+    batches.close()
+    resumed = list(purge_in_batches(cutoff, batch_size=2))  # the same command, run again
+    assert [(r.rows, r.through_seq) for r in resumed] == [(2, old[3].seq), (1, old[4].seq)]
+    assert verify_chain().ok
+    remaining = db.session.scalars(select(AuditLog).order_by(AuditLog.seq)).all()
+    assert remaining[0].seq == kept[0].seq == old[-1].seq + 1
+    checkpoints = [r for r in remaining if r.action == "audit.checkpoint"]
+    assert [c.details["purged_through_seq"] for c in checkpoints] == [
+        old[1].seq,
+        old[3].seq,
+        old[4].seq,
+    ]
+
+
 def test_rows_missing_at_the_start_without_checkpoint_fail(app_ctx):
     first = _record_some(3)[0].seq
     assert first == 1  # each test starts from an empty trail (rolled back)

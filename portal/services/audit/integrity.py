@@ -182,21 +182,51 @@ class PurgeResult:
     through_seq: int | None
 
 
-def purge_before(cutoff: datetime, *, actor: User | None = None) -> PurgeResult:
-    """Delete rows older than ``cutoff`` through the one sanctioned path.
+DEFAULT_PURGE_BATCH = 10_000
 
-    A checkpoint row (the last purged seq and hash) is written first, so the remaining
-    chain still verifies, then the purge itself is recorded; all in one transaction.
+
+def purge_in_batches(
+    cutoff: datetime, *, batch_size: int | None = DEFAULT_PURGE_BATCH, actor: User | None = None
+) -> Iterator[PurgeResult]:
+    """Delete rows older than ``cutoff``, oldest first, ``batch_size`` at a time (None: all
+    at once), through the one sanctioned path; yields after each batch for the caller to
+    commit it.
+
+    Each batch writes a checkpoint row (its last purged seq and hash) before deleting, then
+    records the purge, so after every commit the remaining chain verifies: a purge stopped
+    half-way is resumed by running it again. The rows to purge are fixed at the start, so
+    the batches' own records are never purged with them.
     """
-    through = db.session.execute(
-        select(AuditLog.seq, AuditLog.hash)
+    through = db.session.scalar(
+        select(AuditLog.seq)
         .where(AuditLog.created_at < cutoff)
         .order_by(AuditLog.seq.desc())
         .limit(1)
-    ).first()
-    if through is None:
-        return PurgeResult(0, None)
-    seq, hash_ = through
+    )
+    while through is not None:
+        result = _purge_batch(through, batch_size, cutoff, actor)
+        if result is None:
+            return
+        yield result
+        if result.through_seq == through:
+            return
+
+
+def _purge_batch(
+    through: int, batch_size: int | None, cutoff: datetime, actor: User | None
+) -> PurgeResult | None:
+    """One batch: the oldest rows up to ``through``, at most ``batch_size`` of them."""
+    upto = select(AuditLog.seq, AuditLog.hash).where(AuditLog.seq <= through)
+    end = None
+    if batch_size is not None:
+        end = db.session.execute(
+            upto.order_by(AuditLog.seq).offset(batch_size - 1).limit(1)
+        ).first()
+    if end is None:  # fewer rows than a batch are left
+        end = db.session.execute(upto.order_by(AuditLog.seq.desc()).limit(1)).first()
+    if end is None:
+        return None
+    seq, hash_ = end
     count = db.session.scalar(select(func.count()).where(AuditLog.seq <= seq)) or 0
     audit.record(
         audit.Action.AUDIT_CHECKPOINT,
@@ -215,6 +245,12 @@ def purge_before(cutoff: datetime, *, actor: User | None = None) -> PurgeResult:
         details={"before": cutoff, "rows": count, "through_seq": seq},
     )
     return PurgeResult(count, seq)
+
+
+def purge_before(cutoff: datetime, *, actor: User | None = None) -> PurgeResult:
+    """Delete every row older than ``cutoff`` in one batch of the caller's transaction."""
+    results = list(purge_in_batches(cutoff, batch_size=None, actor=actor))
+    return results[-1] if results else PurgeResult(0, None)
 
 
 VERIFY_JOB = "portal.jobs.maintenance.verify_audit_chain"
