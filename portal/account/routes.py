@@ -23,6 +23,7 @@ from portal.services.identity.account import change_password, set_password_with_
 from portal.services.identity.errors import PasswordChangeError, PasswordLinkError
 from portal.services.identity.password_links import find_valid_link
 from portal.services.signin import mfa
+from portal.services.signin.errors import MFAError
 from portal.services.signin.sessions import (
     describe_device,
     end_session,
@@ -30,7 +31,7 @@ from portal.services.signin.sessions import (
     live_sessions,
 )
 from portal.web.access import require
-from portal.web.helpers import current_session_id, signed_in_user
+from portal.web.helpers import current_session_id, form_status, refuse_on_form, signed_in_user
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -56,13 +57,12 @@ def password() -> Response | tuple[str, int]:
                 keep_session=current_session_id(),
             )  # fmt: skip
         except PasswordChangeError as exc:
-            form.new_password.errors.append(str(exc))
+            refuse_on_form(form, exc, form.new_password)
         else:
             db.session.commit()
             flash(f"Your password was changed. {ended} other session(s) ended.", "success")
             return redirect(safe_next_path(request.args.get("next")) or url_for(".index"), 303)
-    status = 400 if form.is_submitted() else 200
-    return render_template("account/password.html", form=form), status
+    return render_template("account/password.html", form=form), form_status()
 
 
 def _render_enrolment(form: EnrolForm, secret: str, status: int) -> tuple[str, int]:
@@ -86,17 +86,15 @@ def mfa_setup() -> Response | tuple[str, int]:
         ), 200
     form = EnrolForm()
     if not form.validate_on_submit():
-        return _render_enrolment(form, mfa.start_enrolment(), 400 if form.is_submitted() else 200)
+        return _render_enrolment(form, mfa.start_enrolment(), form_status())
     try:
         secret = mfa.secret_from_enrolment_token(user, form.enrolment.data)
-    except mfa.MFAError as exc:
-        form.code.errors.append(str(exc))
-        return _render_enrolment(form, mfa.start_enrolment(), 400)
+    except MFAError as exc:
+        return _render_enrolment(form, mfa.start_enrolment(), refuse_on_form(form, exc, form.code))
     try:
         codes = mfa.confirm_enrolment(user, secret, form.code.data)
-    except mfa.MFAError as exc:
-        form.code.errors.append(str(exc))
-        return _render_enrolment(form, secret, 400)
+    except MFAError as exc:
+        return _render_enrolment(form, secret, refuse_on_form(form, exc, form.code))
     db.session.commit()
     return _render_codes(codes, "Two-factor authentication is on.")
 
@@ -120,9 +118,8 @@ def mfa_disable() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             mfa.disable_mfa(user, password=form.password.data, code=form.code.data)
-        except mfa.MFAError as exc:
-            db.session.rollback()
-            form.code.errors.append(str(exc))
+        except MFAError as exc:
+            refuse_on_form(form, exc, form.code)
         else:
             db.session.commit()
             flash("Two-factor authentication is off.", "success")
@@ -145,7 +142,7 @@ def recovery_codes() -> Response | tuple[str, int]:
         db.session.commit()
         return _render_codes(codes, "New recovery codes; the old ones no longer work.")
     unused = mfa.unused_recovery_code_count(user)
-    status = 400 if form.is_submitted() else 200
+    status = form_status()
     return render_template("account/recovery_status.html", form=form, unused=unused), status
 
 
@@ -211,11 +208,11 @@ def set_password(token: str) -> Response | tuple[str, int]:
         try:
             set_password_with_link(link, form.new_password.data)
         except PasswordChangeError as exc:
-            form.new_password.errors.append(str(exc))
+            refuse_on_form(form, exc, form.new_password)
         else:
             db.session.commit()
             session.clear()
             flash("Your password is set. Sign in with it.", "success")
             return redirect(url_for("auth.login"), 303)
-    status = 400 if form.is_submitted() else 200
-    return render_template("account/set_password.html", form=form, email=link.user.email), status
+    page = render_template("account/set_password.html", form=form, email=link.user.email)
+    return page, form_status()

@@ -128,9 +128,9 @@ def enable(plugin_id: uuid.UUID) -> ResponseReturnValue:
             problems=plugin_config_problems(plugin),
         )
         return page, form_status()
-    with committing() as change:
+    with committing() as outcome:
         enable_plugin(plugin, reviewed_version=form.version.data, actor=signed_in_user())
-    if change.ok:
+    if outcome.ok:
         flash(f"{plugin.name} is enabled with the permissions you approved.", "success")
     return _to_detail(plugin)
 

@@ -127,7 +127,6 @@ def stage(model_id: uuid.UUID) -> ResponseReturnValue:
     try:
         get_workspace_for(user, model.workspace_id, "contribute")  # 403 unless a contributor
     except WorkspaceArchivedError as exc:  # read-only
-        db.session.rollback()
         return _render_detail(model, status=409, problem=str(exc))
     form = StageChangeForm()
     if not form.validate_on_submit():

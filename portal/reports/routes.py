@@ -21,6 +21,7 @@ from werkzeug.exceptions import BadRequest
 
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.pagination import CountedPage, PageRequest
 from portal.reports.forms import ReportFilterForm, ReportForm, report_form
 from portal.security.permissions import AnyOf, Permission
 from portal.services.errors import RuleError
@@ -75,13 +76,12 @@ def index() -> ResponseReturnValue:
     """The reports the user may see, newest first, filtered by kind, status and requester."""
     form = ReportFilterForm(formdata=request.args)
     form.set_kinds([(kind.name, kind.title) for kind in all_kinds().values()])
-    _fail_stale()
-    return list_page(
-        "reports/index.html",
-        form,
-        lambda page: list_reports(signed_in_user(), form.filters(), page),
-        kind_title=kind_title,
-    )
+
+    def reports(page: PageRequest) -> CountedPage:
+        _fail_stale()  # once the filters are known to be valid
+        return list_reports(signed_in_user(), form.filters(), page)
+
+    return list_page("reports/index.html", form, reports, kind_title=kind_title)
 
 
 def _kind_or_error(name: str) -> ReportKind:
@@ -179,9 +179,9 @@ def retry(report_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     _fail_stale()
     report = get_report_for(signed_in_user(), report_id)
-    with committing("warning") as change:
+    with committing("warning") as outcome:
         retry_report(report, actor=signed_in_user())
-    if change.ok:
+    if outcome.ok:
         announce_queued(enqueue_report(report), f"Retrying: attempt {report.attempts} is queued.")
     return _to_detail(report_id)
 

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
+from portal.forms import TypedConfirmForm
 from portal.models import Role
 from portal.pagination import DEFAULT_PER_PAGE, parse_page_request
 from portal.roles.forms import RoleForm, parse_list_args
@@ -96,7 +97,6 @@ def _deletion(role: Role) -> Confirmation:
         message=f"{_users(count)} {holds} the role {role.name}; deleting it takes its "
         "permissions from them at once. This cannot be undone.",
         action="Delete role",
-        done="",
         back=url_for("roles.detail", role_id=role.id),
         danger=True,
         typed=role.name,
@@ -112,14 +112,13 @@ def delete(role_id: uuid.UUID) -> ViewResult:
     if role.is_builtin and request.method == "GET":
         flash(f"{role.name} is a built-in role: it cannot be deleted.", "danger")
         return redirect(url_for("roles.detail", role_id=role.id), 303)
-    step = _deletion(role)
-    form = step.form()
-    if not form.validate_on_submit():
-        return step.page(form, form_status())
+    form = TypedConfirmForm(expected=role.name)
+    if not form.validate_on_submit():  # the page's text counts the holders: only for the page
+        return _deletion(role).page(form, form_status())
     name = role.name
-    with committing() as change:
+    with committing() as outcome:
         count = delete_role(role, actor=signed_in_user())
-    if not change.ok:
-        return redirect(step.back, 303)
+    if not outcome.ok:
+        return redirect(url_for("roles.detail", role_id=role_id), 303)
     flash(f"The role {name} was deleted and taken from {_users(count)}.", "success")
     return redirect(url_for("roles.index"), 303)

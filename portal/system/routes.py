@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from portal.cache import NAMESPACE_TTLS, get_cache
+from portal.forms import ConfirmForm
 from portal.security.permissions import Access, Permission
 from portal.services.system.cache_admin import flush_cache_namespace
 from portal.services.system.health import readiness
@@ -79,15 +80,14 @@ def flush(namespace: str) -> ResponseReturnValue:
     """Confirm, then remove every key of one namespace (audited)."""
     if namespace not in NAMESPACE_TTLS:
         abort(404)
-    step = _flush_step(namespace)
-    form = step.form()
-    if not form.validate_on_submit():
-        return step.page(form, form_status())
-    with committing() as change:
+    form = ConfirmForm()
+    if not form.validate_on_submit():  # the page's text counts the keys: only for the page
+        return _flush_step(namespace).page(form, form_status())
+    with committing() as outcome:
         removed = flush_cache_namespace(namespace)
-    if change.ok:
+    if outcome.ok:
         flash(f"Flushed {_keys(removed)} from {namespace}.", "success")
-    return redirect(step.back, 303)
+    return redirect(url_for("system.cache"), 303)
 
 
 def _flush_step(namespace: str) -> Confirmation:
@@ -98,7 +98,6 @@ def _flush_step(namespace: str) -> Confirmation:
         title=f"Flush the {namespace} cache?",
         message=f"This removes {count} from the {namespace} namespace. {effect}",
         action=f"Flush {namespace}",
-        done="",
         back=url_for("system.cache"),
         danger=True,
     )

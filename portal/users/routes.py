@@ -208,9 +208,9 @@ def roles(user_id: uuid.UUID) -> ResponseReturnValue:
     role = load_or_404(Role, uuid.UUID(form.role_id.data))
     if form.action.data == "revoke":
         return redirect(url_for("users.revoke", user_id=user_id, role_id=role.id), 303)
-    with committing() as change:
+    with committing() as outcome:
         grant_user_role(user, role, actor=signed_in_user())
-    if change.ok:
+    if outcome.ok:
         flash(f"{user.email} now holds the {role.name} role.", "success")
     return _to_detail(user_id)
 
@@ -235,8 +235,8 @@ def password_link(user_id: uuid.UUID) -> ResponseReturnValue:
     form = step.form()
     if not form.validate_on_submit():
         return step.page(form)
-    with committing() as change:
+    with committing() as outcome:
         token = issue_user_password_link(user, actor=signed_in_user())
-    if not change.ok:
+    if not outcome.ok:
         return _to_detail(user_id)
     return render_template("users/link.html", user=user, link=_set_password_url(token))

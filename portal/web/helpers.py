@@ -85,7 +85,9 @@ def committing(category: str = "danger") -> Iterator[Outcome]:
 
 def refuse_on_form(form: FlaskForm, exc: RuleError, field: Field | None = None) -> int:
     """Roll back and show the refusal on the field it names (or ``field``, or the form);
-    the status of the page that shows it."""
+    the status of the page that shows it. A refusal of the not-found, not-allowed or
+    conflict kind that belongs to no field is the whole page's answer: it is raised again
+    for its error page."""
     db.session.rollback()
     if isinstance(exc, PAGE_REFUSALS) and field is None and exc.field is None:
         raise exc

@@ -105,7 +105,8 @@ def new() -> ResponseReturnValue:
     try:
         workspace = new_workspace(**form.values(), actor=actor)
     except RuleError as exc:
-        return form_page(form, status=refuse_on_form(form, exc))
+        refuse_on_form(form, exc)  # shown on the form: a 400, even for a clash just now
+        return form_page(form, status=400)
     db.session.commit()
     flash(f"Created {workspace.name}.", "success")
     return _to("workspaces.detail", workspace.id)
@@ -178,7 +179,8 @@ def add_member(workspace_id: uuid.UUID) -> ResponseReturnValue:
             workspace, form.email.data, role=form.role.data, actor=signed_in_user()
         )
     except RuleError as exc:
-        return members_page(workspace, add_form=form, status=refuse_on_form(form, exc))
+        refuse_on_form(form, exc)  # shown on the form: a 400, even for a clash just now
+        return members_page(workspace, add_form=form, status=400)
     db.session.commit()
     flash(f"{member.user.email} joined {workspace.name} as {member.role}.", "success")
     return _to("workspaces.members", workspace_id)
@@ -194,9 +196,9 @@ def member_role(workspace_id: uuid.UUID, member_id: uuid.UUID) -> ResponseReturn
     if not form.validate_on_submit():
         return members_page(workspace, role_form=form, status=400)
     email, role = member.user.email, form.role.data
-    with committing() as change:
+    with committing() as outcome:
         change_member_role(member, role, actor=signed_in_user())
-    if change.ok:
+    if outcome.ok:
         flash(f"{email} is now {AS_WORDS[role]}.", "success")
     return _to("workspaces.members", workspace_id)
 
