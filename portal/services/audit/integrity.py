@@ -192,8 +192,9 @@ def purge_in_batches(
     at once), through the one sanctioned path; yields after each batch for the caller to
     commit it.
 
-    Each batch writes a checkpoint row (its last purged seq and hash) before deleting, then
-    records the purge, so after every commit the remaining chain verifies: a purge stopped
+    Each batch deletes, then writes a checkpoint row (its last purged seq and hash) and
+    records the purge in the same transaction, so after every commit the remaining chain
+    verifies: a purge stopped
     half-way is resumed by running it again. The rows to purge are fixed at the start, so
     the batches' own records are never purged with them.
     """
@@ -227,17 +228,19 @@ def _purge_batch(
     if end is None:
         return None
     seq, hash_ = end
+    if db.engine.dialect.name == "postgresql":
+        # The append-only trigger lets this transaction (and only it) delete.
+        db.session.execute(text("SET LOCAL omniscope.audit_purge = 'on'"))
     count = db.session.scalar(select(func.count()).where(AuditLog.seq <= seq)) or 0
+    db.session.execute(delete(AuditLog).where(AuditLog.seq <= seq))
+    # Recorded after the delete, in the same transaction: the chain's head is locked (and
+    # other writers wait) only for these two rows and the commit, not for the delete.
     audit.record(
         audit.Action.AUDIT_CHECKPOINT,
         actor=actor,
         target_type="audit",
         details={"purged_through_seq": seq, "purged_through_hash": hash_, "rows": count},
     )
-    if db.engine.dialect.name == "postgresql":
-        # The append-only trigger lets this transaction (and only it) delete.
-        db.session.execute(text("SET LOCAL omniscope.audit_purge = 'on'"))
-    db.session.execute(delete(AuditLog).where(AuditLog.seq <= seq))
     audit.record(
         audit.Action.AUDIT_PURGED,
         actor=actor,
