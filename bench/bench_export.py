@@ -37,7 +37,8 @@ def _portal_export(rows: int, out_dir: str) -> dict:
     from portal.models import AuditLog, User
     from portal.services.audit.export import audit_export_rows
     from portal.services.reports.files import write_rows
-    from portal.services.reports.params import ReportParams, RunContext
+    from portal.services.reports.params import ReportParams
+    from portal.services.reports.rows import RunContext
 
     url = datagen.database_url(DB).replace("postgresql://", "postgresql+psycopg://")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "memory://",

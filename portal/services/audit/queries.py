@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import ColumnElement, Select, false, select
 
 from portal.extensions import db
 from portal.models import AuditLog, User, Workspace
@@ -60,11 +60,15 @@ def scope_condition(user: User) -> ColumnElement[bool] | None:
 def _seq_bound(moment: datetime, *, first: bool) -> int | None:
     """The first seq at/after ``moment`` (or last before it): dates become seq ranges,
     since seq and created_at grow together and seq is what the pages walk."""
+    # Walk the created_at index from ``moment`` (one row): min()/max() of seq would walk the
+    # seq index from its far end instead, through every row outside the range.
     if first:
-        stmt = select(func.min(AuditLog.seq)).where(AuditLog.created_at >= moment)
+        stmt = select(AuditLog.seq).where(AuditLog.created_at >= moment)
+        stmt = stmt.order_by(AuditLog.created_at, AuditLog.seq)
     else:
-        stmt = select(func.max(AuditLog.seq)).where(AuditLog.created_at < moment)
-    return db.session.scalar(stmt)
+        stmt = select(AuditLog.seq).where(AuditLog.created_at < moment)
+        stmt = stmt.order_by(AuditLog.created_at.desc(), AuditLog.seq.desc())
+    return db.session.scalar(stmt.limit(1))
 
 
 def _conditions(filters: AuditFilters) -> list[ColumnElement[bool]]:
