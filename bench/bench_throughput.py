@@ -1,6 +1,13 @@
 """Throughput of a signed-in dashboard vs a hello-world Flask app, and the audit's cost.
 
     .venv/bin/python -m bench.bench_throughput [--seconds 15] [--connections 8]
+    .venv/bin/python -m bench.bench_throughput --pages [--repeats 5] [--seconds 10]
+
+With ``--pages``: the first audit page and the users prefix search, signed in as the
+bench Admin, against the floor app (bench/floor_app.py), both under gunicorn.conf.py,
+``--repeats`` times each, interleaved, on database omniscope_bench_audit (built by
+bench.bench_audit: 2,000,000 audit rows, 100,000 users); it prints each side's lowest,
+median and highest requests/s, so the spread between runs shows.
 
 1. wrk (Debian's package) against the portal's dashboard, signed in as an enrolled Admin
    (the session cookie of a real sign-in), and against bench/hello_app.py, both under the
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import statistics
 import subprocess
 import time
 
@@ -52,6 +60,36 @@ def throughput(url: str, email: str, seconds: int, connections: int) -> list[lis
         baseline = _wrk(hello, "/", seconds, connections, None)
         rows.append(["signed-in dashboard", f"{dashboard:,.0f}", f"{baseline:,.0f}",
                      f"{dashboard / baseline:.2f}"])  # fmt: skip
+    return rows
+
+
+PAGES = (("audit: first page", "/audit"), ("users: prefix search (q=grace)", "/users?q=grace"))
+
+
+def page_throughput(
+    url: str, email: str, seconds: int, connections: int, repeats: int
+) -> list[list[object]]:
+    """Requests/s of the busiest pages vs the floor app's, ``repeats`` interleaved runs each."""
+    rows = []
+    with (
+        gunicorn("wsgi:app", 8333, url) as portal,
+        gunicorn("bench.floor_app:app", 8334, url) as floor,
+    ):
+        admin = sign_in(portal, email, datagen.BENCH_PASSWORD, datagen.BENCH_TOTP_SECRET)
+        admin.request("GET", "/")
+        cookie = "; ".join(f"{k}={v}" for k, v in admin.cookies.items())
+        for label, path in PAGES:
+            status, _, _ = admin.request("GET", path)
+            assert status == 200, (label, status)
+            ours, theirs = [], []
+            for _ in range(repeats):
+                ours.append(_wrk(portal, path, seconds, connections, cookie))
+                theirs.append(_wrk(floor, path, seconds, connections, None))
+            ratio = statistics.median(ours) / statistics.median(theirs)
+            rows.append([label, f"{min(ours):,.0f}", f"{statistics.median(ours):,.0f}",
+                         f"{max(ours):,.0f}", f"{min(theirs):,.0f}",
+                         f"{statistics.median(theirs):,.0f}", f"{max(theirs):,.0f}",
+                         f"{ratio:.2f}x"])  # fmt: skip
     return rows
 
 
@@ -112,7 +150,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--pages", action="store_true", help="The audit and users pages.")
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    if args.pages:
+        url = datagen.database_url("omniscope_bench_audit")
+        print_table(
+            ["page", "portal min", "portal median", "portal max", "floor min", "floor median",
+             "floor max", "median ratio"],
+            page_throughput(url, "bench-admin@example.org", args.seconds, args.connections,
+                            args.repeats),
+        )  # fmt: skip
+        return
     url = datagen.recreate_database("omniscope_bench_users")
     datagen.load_users(url, 10_000)
     email = datagen.add_bench_admin(url)
