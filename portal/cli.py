@@ -25,7 +25,7 @@ from portal.services.identity.errors import UserRuleError
 from portal.services.identity.roles import get_role_by_name, list_roles
 from portal.services.identity.users import count_users, create_user
 from portal.services.signin.sign_in import find_user_by_email
-from portal.services.system.keys import reencrypt_totp_secrets, rotate_audit_key
+from portal.services.system.keys import reencrypt_mfa_secrets, rotate_audit_key
 from portal.services.workspaces.changes import add_member, create_workspace, get_workspace_by_slug
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ keys_cli = AppGroup("keys", help="Rotate the portal's keys.")
 @keys_cli.command("reencrypt-totp")
 def keys_reencrypt_totp_command() -> None:
     """Encrypt every TOTP secret and recovery code under the current PORTAL_ENCRYPTION_KEY."""
-    count = reencrypt_totp_secrets()
+    count = reencrypt_mfa_secrets()
     db.session.commit()
     click.echo(f"Re-encrypted {count} TOTP secrets (and the recovery codes) with the current key.")
 

@@ -161,14 +161,14 @@ def test_purge_leaves_a_verifiable_chain(app_ctx, monkeypatch, audit_rows):
     from datetime import timedelta
 
     from portal.models.base import utcnow
-    from portal.services.audit.integrity import purge_before
+    from portal.services.audit.integrity import purge_in_batches
 
     past = utcnow() - timedelta(days=400)
     monkeypatch.setattr(audit.records, "utcnow", lambda: past)  # these rows were written long ago
     old = _record_some(4)
     monkeypatch.undo()
     kept = _record_some(2)
-    result = purge_before(utcnow() - timedelta(days=365))
+    (result,) = purge_in_batches(utcnow() - timedelta(days=365), batch_size=None)  # one batch
     assert result.rows == old[-1].seq and result.through_seq == old[-1].seq
     remaining = db.session.scalars(select(AuditLog).order_by(AuditLog.seq)).all()
     assert remaining[0].seq == old[-1].seq + 1

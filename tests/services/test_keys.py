@@ -9,7 +9,7 @@ from portal.models import User
 from portal.security.crypto import DecryptionError, decrypt, encrypt
 from portal.services import audit
 from portal.services.audit.integrity import verify_chain
-from portal.services.system.keys import reencrypt_totp_secrets, rotate_audit_key
+from portal.services.system.keys import reencrypt_mfa_secrets, rotate_audit_key
 from tests.factories import UserFactory
 
 OLD, NEW = "old-encryption-key-" + "o" * 20, "new-encryption-key-" + "n" * 20
@@ -23,7 +23,7 @@ def test_totp_secrets_move_to_the_new_key(app, app_ctx, monkeypatch, audit_rows)
     with pytest.raises(DecryptionError):
         decrypt(user.mfa_secret_encrypted)  # the new key alone cannot read it
     monkeypatch.setitem(app.config, "PORTAL_ENCRYPTION_KEY_OLD", OLD)
-    assert reencrypt_totp_secrets() == 1
+    assert reencrypt_mfa_secrets() == 1
     monkeypatch.setitem(app.config, "PORTAL_ENCRYPTION_KEY_OLD", "")
     assert decrypt(db.session.get(User, user.id).mfa_secret_encrypted) == "JBSWY3DPEHPK3PXP"
     assert audit_rows(action="keys.rotated")[0].details["secrets_reencrypted"] == 1

@@ -10,7 +10,7 @@ import pytest
 from portal.extensions import db
 from portal.models import RecoveryCode, User
 from portal.services.signin import mfa
-from portal.services.system.keys import reencrypt_totp_secrets
+from portal.services.system.keys import reencrypt_mfa_secrets
 from tests.factories import UserFactory
 
 OLD, NEW = "old-key-for-recovery-codes-" + "o" * 20, "new-key-for-recovery-codes-" + "n" * 20
@@ -45,7 +45,7 @@ def test_an_encryption_key_rotation_reseals_the_codes(app, app_ctx, monkeypatch,
     assert not mfa.are_unused_codes_of(user, codes[:1])  # the new key alone cannot open them
     monkeypatch.setitem(app.config, "PORTAL_ENCRYPTION_KEY_OLD", OLD)
     assert mfa.are_unused_codes_of(user, codes)  # during the rotation both keys work
-    reencrypt_totp_secrets()
+    reencrypt_mfa_secrets()
     monkeypatch.setitem(app.config, "PORTAL_ENCRYPTION_KEY_OLD", "")
     assert mfa.verify_second_factor(user, codes[0]) == "recovery"  # the old key is gone
     assert audit_rows(action="keys.rotated")[0].details["recovery_codes_resealed"] == 10

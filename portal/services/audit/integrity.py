@@ -250,12 +250,6 @@ def _purge_batch(
     return PurgeResult(count, seq)
 
 
-def purge_before(cutoff: datetime, *, actor: User | None = None) -> PurgeResult:
-    """Delete every row older than ``cutoff`` in one batch of the caller's transaction."""
-    results = list(purge_in_batches(cutoff, batch_size=None, actor=actor))
-    return results[-1] if results else PurgeResult(0, None)
-
-
 VERIFY_JOB = "portal.jobs.maintenance.verify_audit_chain"
 
 

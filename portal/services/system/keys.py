@@ -27,7 +27,7 @@ def configured_audit_keys() -> dict[str, bytes]:
     return {key_id(k): k.encode() for k in keys}
 
 
-def reencrypt_totp_secrets() -> int:
+def reencrypt_mfa_secrets() -> int:
     """Encrypt every stored TOTP secret, and re-seal every sealed recovery code, under the
     current PORTAL_ENCRYPTION_KEY; returns how many TOTP secrets were re-encrypted."""
     users = db.session.scalars(select(User).where(User.mfa_secret_encrypted.is_not(None)))
